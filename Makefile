@@ -1,0 +1,53 @@
+# asn-monitor: the two commands a new user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+# The CPU build of torch; override for a GPU machine, e.g. `make demo TORCH=torch==2.13.0+cu128`.
+TORCH ?= torch==2.13.0
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+DEMO_CONFIG := examples/demo/monitor.yaml
+PYTEST_WORKERS ?= auto
+
+# Nothing may download model weights or data at run time or in tests.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test lint typecheck check install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet "$(TORCH)"
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/asn-monitor -c $(DEMO_CONFIG) config check
+	$(BIN)/asn-monitor -c $(DEMO_CONFIG) db upgrade
+	$(BIN)/asn-monitor -c $(DEMO_CONFIG) watchlist import examples/demo/watchlist.csv
+	$(BIN)/asn-monitor -c $(DEMO_CONFIG) run --once
+	$(BIN)/asn-monitor -c $(DEMO_CONFIG) digest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+clean:
+	rm -rf var/demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Alerts: lifecycle, evidence, digests and notifiers."""

@@ -1,0 +1,1 @@
+"""Detection: text normalisation, rule matching, classifier, and the decision policy."""

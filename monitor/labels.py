@@ -1,0 +1,44 @@
+"""How codes read in Bahasa Indonesia, for everything a person reads."""
+
+from __future__ import annotations
+
+CATEGORY = {
+    "support": "Dukungan kepada pasangan calon",
+    "campaign_share": "Menyebarkan materi kampanye",
+    "attack": "Menyerang/merugikan pasangan calon",
+    "money_politics": "Politik uang",
+    "political_neutral": "Politik netral",
+    "non_political": "Bukan politik",
+}
+
+SEVERITY = {"critical": "Kritis", "high": "Tinggi", "medium": "Sedang", "low": "Rendah"}
+
+STATUS = {
+    "new": "Baru",
+    "confirmed": "Dikonfirmasi",
+    "dismissed": "Ditolak",
+    "escalated": "Diteruskan",
+}
+
+PLATFORM = {
+    "x": "X (Twitter)",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "telegram": "Telegram",
+    "mastodon": "Mastodon",
+    "threads": "Threads",
+}
+
+MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    if code is None:
+        return "-"
+    return table.get(code, code)

@@ -1,0 +1,1 @@
+"""Rule files, candidate registries and election calendars: data people edit."""

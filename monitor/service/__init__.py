@@ -1,0 +1,1 @@
+"""Running asn-monitor: building components from the configuration, the pipeline, jobs."""

@@ -1,0 +1,67 @@
+"""Builds collectors and detectors from the configuration, validating each plugin's own
+settings so that errors name the plugin and the key, located in the configuration file."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from monitor import plugins
+from monitor.collect.base import Collector
+from monitor.detect.keywords import KeywordDetector
+from monitor.errors import ConfigError, PluginError, Problem
+from monitor.rules.loader import load_rules
+from monitor.settings import Settings
+from monitor.yamlfile import YamlDocument, validation_problems
+
+
+def _problem(
+    doc: YamlDocument | None,
+    settings: Settings,
+    loc: tuple[str | int, ...],
+    message: str,
+    code: str,
+) -> Problem:
+    if doc is not None:
+        return doc.problem(loc, message, code)
+    return Problem(settings.source or "<konfigurasi>", 0, 0, message, code)
+
+
+def build_collectors(settings: Settings, doc: YamlDocument | None = None) -> dict[str, Collector]:
+    """One collector per enabled entry of ``collectors:``; every problem is reported."""
+    collectors: dict[str, Collector] = {}
+    problems: list[Problem] = []
+    for instance, entry in settings.collectors.items():
+        prefix = ("collectors", instance)
+        try:
+            cls = plugins.load("collectors", entry.type)
+        except PluginError as exc:
+            problems.append(_problem(doc, settings, (*prefix, "type"), str(exc), "unknown-plugin"))
+            continue
+        try:
+            plugin_settings = cls.Settings.model_validate(entry.options())
+        except ValidationError as exc:
+            if doc is None:
+                problems.extend(
+                    Problem(
+                        settings.source or "<konfigurasi>",
+                        0,
+                        0,
+                        f"{instance}: {e['msg']}",
+                        "invalid-value",
+                    )
+                    for e in exc.errors(include_url=False)
+                )
+            else:
+                problems.extend(validation_problems(doc, exc, prefix))
+            continue
+        if entry.enabled:
+            collectors[instance] = cls(
+                plugin_settings, instance=instance, base_dir=settings.base_dir
+            )
+    if problems:
+        raise ConfigError(problems)
+    return collectors
+
+
+def build_detector(settings: Settings) -> KeywordDetector:
+    return KeywordDetector(load_rules(settings.rule_paths))

@@ -1,0 +1,183 @@
+"""The configuration file: one YAML file validated by pydantic, with defaults such that
+an empty file (or no file) works.
+
+Relative paths are resolved against the directory of the configuration file (the current
+directory when there is none). Secrets never live in the file: ``MONITOR_DATABASE_URL``
+overrides ``database.url``, and plugins name the environment variable that holds their
+secret (``token_env: X_BEARER_TOKEN``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.errors import ConfigError, Problem, YamlError
+from monitor.yamlfile import YamlDocument, load_yaml, validation_problems
+
+DATABASE_URL_ENV = "MONITOR_DATABASE_URL"
+CONFIG_ENV = "MONITOR_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Strict):
+    #: SQLAlchemy URL. Default: SQLite at ``<var_dir>/asn-monitor.db``.
+    url: str | None = None
+    #: Apply migrations on start. Default: yes for SQLite, no for other databases
+    #: (run ``asn-monitor db upgrade`` as part of a deployment instead).
+    auto_upgrade: bool | None = None
+    echo: bool = False
+
+
+class RulesSettings(_Strict):
+    #: Rule files or directories of ``*.yaml`` rule files.
+    paths: list[Path] = Field(default_factory=lambda: [Path("rules")])
+
+
+class CandidatesSettings(_Strict):
+    #: Candidate registries: files or directories of ``*.yaml`` files, one per election.
+    paths: list[Path] = Field(default_factory=list)
+
+
+class CollectorConfig(BaseModel):
+    """One configured collector. ``type`` names the plugin; every other key is the
+    plugin's own setting, validated by the plugin's ``Settings`` model."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+    enabled: bool = True
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class PipelineSettings(_Strict):
+    #: Posts stored, or decided, per database transaction.
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+
+
+class DigestSettings(_Strict):
+    #: Where ``asn-monitor digest`` writes when no ``--out`` is given (under var_dir).
+    out_dir: Path = Path("digests")
+
+
+class LoggingSettings(_Strict):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_lines: bool = False
+
+
+class Settings(_Strict):
+    timezone: str = "Asia/Jakarta"
+    #: Working directory for the SQLite database, digests and evidence.
+    var_dir: Path = Path("var")
+    database: DatabaseSettings = DatabaseSettings()
+    rules: RulesSettings = RulesSettings()
+    candidates: CandidatesSettings = CandidatesSettings()
+    collectors: dict[str, CollectorConfig] = Field(default_factory=dict)
+    pipeline: PipelineSettings = PipelineSettings()
+    digest: DigestSettings = DigestSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    #: Directory relative paths are resolved against; set by the loader, not the file.
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    source: str | None = Field(default=None, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"zona waktu {value!r} tidak dikenal (contoh: Asia/Jakarta)") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def resolve(self, path: Path) -> Path:
+        """An absolute, normalised path; relative ones start at the configuration's folder."""
+        return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
+
+    @property
+    def var_path(self) -> Path:
+        return self.resolve(self.var_dir)
+
+    @property
+    def database_url(self) -> str:
+        env = os.environ.get(DATABASE_URL_ENV)
+        if env:
+            return env
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.var_path / 'asn-monitor.db'}"
+
+    @property
+    def auto_upgrade(self) -> bool:
+        if self.database.auto_upgrade is not None:
+            return self.database.auto_upgrade
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def rule_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.rules.paths]
+
+    @property
+    def candidate_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.candidates.paths]
+
+    @property
+    def digest_dir(self) -> Path:
+        return self.resolve(self.var_dir / self.digest.out_dir)
+
+
+def default_config_path() -> Path | None:
+    """``$MONITOR_CONFIG``, else ``./monitor.yaml`` when it exists, else none."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    local = Path("monitor.yaml")
+    return local if local.exists() else None
+
+
+def parse_settings(doc: YamlDocument, base_dir: Path) -> Settings:
+    data = doc.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [doc.problem((), "berkas konfigurasi harus berupa pemetaan", "not-mapping")]
+        )
+    try:
+        return Settings.model_validate({**data, "base_dir": base_dir, "source": doc.path})
+    except ValidationError as exc:
+        raise ConfigError(validation_problems(doc, exc)) from None
+
+
+def load_settings(path: Path | str | None) -> tuple[Settings, YamlDocument | None]:
+    """Load and validate the configuration; every problem is reported, located."""
+    if path is None:
+        return Settings(), None
+    p = Path(path)
+    try:
+        doc = load_yaml(p)
+    except YamlError as exc:
+        raise ConfigError(exc.problems) from None
+    for loc in doc.keys:
+        if loc and loc[0] in ("base_dir", "source"):
+            raise ConfigError(
+                [doc.problem(loc, f"kunci {loc[0]!r} tidak dikenal", "unknown-key", key=True)]
+            )
+    return parse_settings(doc, p.resolve().parent), doc
+
+
+def problems_text(problems: list[Problem]) -> str:
+    return "\n".join(str(p) for p in problems)

@@ -1,0 +1,1 @@
+"""The watchlist: who is monitored, on which accounts. Files in CSV or YAML."""

@@ -141,6 +141,8 @@ class Post:
     media: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
     cursor: str | None = None
+    #: the watched author's region (from the watchlist), to pick the elections that apply
+    author_region: str | None = None
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None or self.created_at.utcoffset() is None:
@@ -171,6 +173,10 @@ class Match:
     severity: str
     spans: tuple[Span, ...] = ()
     score: float | None = None
+    #: the election whose candidate the post refers to, when it refers to one
+    election_id: str | None = None
+    #: the rule marks content for the criminal route (insult, incitement)
+    criminal: bool = False
 
 
 SEVERITIES = ("low", "medium", "high", "critical")

@@ -31,6 +31,23 @@ PLATFORM = {
     "threads": "Threads",
 }
 
+#: Election stages (monitor.rules.calendar.Stage).
+STAGE = {
+    "pre_candidacy": "Sebelum penetapan paslon (bakal calon)",
+    "candidates_named": "Paslon ditetapkan, sebelum kampanye",
+    "campaign": "Masa kampanye",
+    "quiet": "Masa tenang",
+    "voting_day": "Hari pemungutan suara",
+    "after": "Sesudah pemungutan suara",
+}
+
+#: Where a finding goes (monitor.rules.calendar.Route).
+ROUTE = {
+    "ethics": "Kode etik (sanksi moral)",
+    "discipline": "Disiplin (PP 94/2021)",
+    "criminal": "Pidana pemilihan (Gakkumdu)",
+}
+
 MONTHS = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",

@@ -171,12 +171,57 @@ def load_settings(path: Path | str | None) -> tuple[Settings, YamlDocument | Non
         doc = load_yaml(p)
     except YamlError as exc:
         raise ConfigError(exc.problems) from None
-    for loc in doc.keys:
-        if loc and loc[0] in ("base_dir", "source"):
-            raise ConfigError(
-                [doc.problem(loc, f"kunci {loc[0]!r} tidak dikenal", "unknown-key", key=True)]
-            )
-    return parse_settings(doc, p.resolve().parent), doc
+    # base_dir and source are set by the loader; in the file they are unknown keys (and
+    # the other problems are still reported with them)
+    reserved = [
+        doc.problem(loc, f"kunci {loc[0]!r} tidak dikenal", "unknown-key", key=True)
+        for loc in doc.keys
+        if len(loc) == 1 and loc[0] in ("base_dir", "source")
+    ]
+    try:
+        settings = parse_settings(doc, p.resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError([*reserved, *exc.problems]) from None
+    if reserved:
+        raise ConfigError(reserved)
+    return settings, doc
+
+
+def usable_settings(path: Path | str) -> tuple[Settings, YamlDocument] | None:
+    """The parts of an invalid configuration that are valid on their own: each top-level
+    section, and each collector, that validates alone is kept, the rest left at defaults.
+    ``config check`` uses it to go on to the plugin and path checks, so that one run
+    reports every problem. None when the file cannot be read as a mapping at all."""
+    p = Path(path)
+    try:
+        doc = load_yaml(p)
+    except YamlError:
+        return None
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        return None
+    base = {"base_dir": p.resolve().parent, "source": doc.path}
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in base:
+            continue
+        if key == "collectors" and isinstance(value, dict):
+            value = {
+                name: entry
+                for name, entry in value.items()
+                if isinstance(name, str) and _valid(CollectorConfig, entry)
+            }
+        if _valid(Settings, {key: value, **base}):
+            kept[key] = value
+    return Settings.model_validate({**kept, **base}), doc
+
+
+def _valid(model: type[BaseModel], data: Any) -> bool:
+    try:
+        model.model_validate(data)
+    except ValidationError:
+        return False
+    return True
 
 
 def problems_text(problems: list[Problem]) -> str:

@@ -71,18 +71,65 @@ def _position(mark: yaml.Mark | None) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
+#: Most nodes one document may expand to; aliases of aliases ("billion laughs") stop here.
+MAX_NODES = 250_000
+
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class _TooLarge(Exception):
+    pass
+
+
 class _Builder:
     def __init__(self, loader: yaml.SafeLoader, doc: YamlDocument) -> None:
         self.loader = loader
         self.doc = doc
         self.problems: list[Problem] = []
+        self.count = 0
+        #: Collection nodes being built: an alias back to one of them is recursive.
+        self.open: set[int] = set()
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge
         self.doc.values[loc] = _position(node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if node.tag not in (_MAP_TAG, _SEQ_TAG):
+                # !!set, !!omap, !!python/object...: not data a person edits here
+                pos = _position(node.start_mark)
+                self.problems.append(
+                    Problem(
+                        self.doc.path,
+                        pos.line,
+                        pos.col,
+                        f"tag {node.tag!r} tidak didukung",
+                        "unsupported-tag",
+                    )
+                )
+                return None
+            if id(node) in self.open:
+                pos = _position(node.start_mark)
+                self.problems.append(
+                    Problem(
+                        self.doc.path,
+                        pos.line,
+                        pos.col,
+                        "alias merujuk ke dirinya sendiri (rekursif)",
+                        "recursive-alias",
+                    )
+                )
+                return None
+            self.open.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, loc)
+                return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            finally:
+                self.open.discard(id(node))
         value = self.loader.construct_object(node, deep=True)
         if (
             isinstance(value, bool)
@@ -115,7 +162,8 @@ class _Builder:
                 )
                 continue
             key = self.loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int):
+            if isinstance(key, bool) or not isinstance(key, str | int):
+                # ``no:`` is the key "no", not False (and must not collide with ``0:``)
                 key = str(key_node.value)
             pos = _position(key_node.start_mark)
             if key in result:
@@ -138,13 +186,22 @@ class _Builder:
 def loads_yaml(text: str, path: str = "<teks>") -> YamlDocument:
     """Parse one YAML document. An empty document loads as ``None``."""
     doc = YamlDocument(path=path, data=None)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character, checked before parsing
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        message = f"YAML tidak valid: karakter #x{exc.character:04x} tidak diizinkan"
+        raise YamlError([Problem(path, line, col, message, "yaml-syntax")]) from exc
+    builder = _Builder(loader, doc)
     try:
         node = loader.get_single_node()
         if node is None:
             return doc
-        builder = _Builder(loader, doc)
         doc.data = builder.build(node, ())
+    except _TooLarge:
+        message = f"dokumen terlalu besar: lebih dari {MAX_NODES} simpul (alias berlapis?)"
+        raise YamlError([Problem(path, 1, 1, message, "too-large")]) from None
     except yaml.MarkedYAMLError as exc:
         pos = _position(exc.problem_mark or exc.context_mark)
         message = f"YAML tidak valid: {exc.problem or exc.context}"
@@ -179,7 +236,15 @@ _MESSAGES = {
     "string_type": "harus berupa teks",
     "int_type": "harus berupa bilangan bulat",
     "int_parsing": "harus berupa bilangan bulat",
+    "int_from_float": "harus berupa bilangan bulat",
+    "float_type": "harus berupa angka",
     "float_parsing": "harus berupa angka",
+    "path_type": "harus berupa jalur berkas (teks)",
+    "string_too_short": "harus paling sedikit {min_length} karakter",
+    "string_too_long": "harus paling banyak {max_length} karakter",
+    "string_pattern_mismatch": "tidak sesuai pola {pattern}",
+    "too_short": "harus berisi paling sedikit {min_length} butir",
+    "too_long": "harus berisi paling banyak {max_length} butir",
     "bool_type": "harus true atau false",
     "bool_parsing": "harus true atau false",
     "list_type": "harus berupa daftar",
@@ -190,6 +255,7 @@ _MESSAGES = {
     "date_type": "harus berupa tanggal YYYY-MM-DD",
     "greater_than": "harus lebih dari {gt}",
     "greater_than_equal": "harus paling kecil {ge}",
+    "less_than": "harus kurang dari {lt}",
     "less_than_equal": "harus paling besar {le}",
 }
 
@@ -198,7 +264,11 @@ def _message(error: Mapping[str, Any], key: str | int | None) -> str:
     kind = error["type"]
     ctx = dict(error.get("ctx") or {})
     if kind == "literal_error" or kind == "enum":
-        return f"nilai {error.get('input')!r} tidak dikenal (pilihan: {ctx.get('expected', '')})"
+        head, _, last = str(ctx.get("expected", "")).rpartition(" or ")
+        choices = f"{head} atau {last}" if head else last
+        return f"nilai {error.get('input')!r} tidak dikenal (pilihan: {choices})"
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "tidak boleh kosong"
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error", error["msg"]))
     template = _MESSAGES.get(kind)
@@ -215,7 +285,7 @@ def validation_problems(doc: YamlDocument, exc: ValidationError, prefix: Loc = (
     located problems, in Indonesian, with a hint when YAML 1.1 read a word as a boolean."""
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
-        loc: Loc = (*prefix, *(part for part in error["loc"] if not _is_union_tag(part)))
+        loc, on_key = _locate(doc, prefix, error["loc"])
         kind = error["type"]
         key = loc[-1] if loc else None
         if kind == "extra_forbidden":
@@ -225,17 +295,56 @@ def validation_problems(doc: YamlDocument, exc: ValidationError, prefix: Loc = (
             problems.append(doc.problem(loc[:-1], _message(error, key), "missing-key"))
             continue
         message = _message(error, key)
-        if loc in doc.yaml11_bools:
+        if on_key:
+            message = f"kunci {key!r}: {message}"
+        elif loc in doc.yaml11_bools:
             word = doc.yaml11_bools[loc]
             message += f'; YAML membaca {word} sebagai boolean, beri tanda kutip: "{word}"'
-        problems.append(doc.problem(loc, message, "invalid-value"))
+        problems.append(doc.problem(loc, message, "invalid-value", key=on_key))
     return problems
+
+
+_ABSENT = object()
+
+
+def _child(data: Any, part: str | int) -> Any:
+    if isinstance(data, dict) and part in data:
+        return data[part]
+    if (
+        isinstance(data, list)
+        and isinstance(part, int)
+        and not isinstance(part, bool)
+        and 0 <= part < len(data)
+    ):
+        return data[part]
+    return _ABSENT
+
+
+def _locate(doc: YamlDocument, prefix: Loc, error_loc: Iterable[str | int]) -> tuple[Loc, bool]:
+    """The document location of a pydantic error, and whether it is about a mapping key.
+
+    pydantic puts the member type of a union ('str', 'list[str]') and '[key]' (an invalid
+    dict key) into ``loc``; they are dropped, unless the document really has such a key
+    (a collector named ``list`` stays ``list``)."""
+    data = doc.data
+    for part in prefix:
+        data = _child(data, part)
+    loc = list(prefix)
+    for part in error_loc:
+        if part == "[key]":
+            return tuple(loc), True
+        child = _child(data, part)
+        if child is _ABSENT and _is_union_tag(part):
+            continue
+        loc.append(part)
+        data = child
+    return tuple(loc), False
 
 
 def _is_union_tag(part: str | int) -> bool:
     # pydantic adds the member type name to loc for unions, e.g. 'str' or 'list[str]'
     return isinstance(part, str) and (
-        part in {"str", "int", "float", "bool", "list", "dict"} or "[" in part
+        part in {"str", "int", "float", "bool", "list", "dict", "term", "expr"} or "[" in part
     )
 
 

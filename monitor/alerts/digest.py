@@ -105,6 +105,11 @@ def long_date(day: date) -> str:
     return f"{DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def today(now: datetime, tz: ZoneInfo) -> date:
+    """The calendar day ``now`` falls on in the election's timezone."""
+    return now.astimezone(tz).date()
+
+
 def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Midnight to midnight in the election's timezone (aware; stored as UTC)."""
     start = datetime.combine(day, time(0), tzinfo=tz)

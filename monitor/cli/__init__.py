@@ -41,11 +41,17 @@ def _register() -> None:
         digest_cmd,
         plugins_cmd,
         posts_cmd,
+        rules_cmd,
         run_cmd,
+        scan_cmd,
         watchlist_cmd,
     )
 
-    for module in (config_cmd, db_cmd, watchlist_cmd, posts_cmd, run_cmd, digest_cmd, plugins_cmd):
+    modules = (
+        config_cmd, db_cmd, watchlist_cmd, posts_cmd, rules_cmd, run_cmd, scan_cmd, digest_cmd,
+        plugins_cmd,
+    )  # fmt: skip
+    for module in modules:
         module.register(cli)
 
 

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 import yaml
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from monitor.cli.context import Context, echo_problems, fail
 from monitor.errors import ConfigError, Problem
-from monitor.settings import load_settings
+from monitor.settings import Settings, load_settings, usable_settings
+from monitor.yamlfile import YamlDocument
 
 
 @click.group("config")
@@ -25,35 +28,61 @@ def check(ctx: Context, file: str | None) -> None:
     from monitor.service.components import build_collectors
 
     path = Path(file) if file else ctx.config_path
+    name = str(path) if path else "konfigurasi bawaan"
     if path is None:
         click.echo("tidak ada berkas konfigurasi: memakai nilai bawaan")
     problems: list[Problem] = []
     try:
-        settings, doc = load_settings(path)
-    except ConfigError as exc:
-        echo_problems(exc.problems)
-        fail(f"{path}: {len(exc.errors)} galat")
-    try:
-        build_collectors(settings, doc)
+        loaded: tuple[Settings, YamlDocument | None] | None = load_settings(path)
     except ConfigError as exc:
         problems.extend(exc.problems)
+        # go on with the valid parts, so that plugin and path problems are reported too
+        loaded = usable_settings(path) if path is not None else None
+    if loaded is not None:
+        settings, doc = loaded
+        try:
+            build_collectors(settings, doc)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        problems.extend(_missing_paths(settings, doc, name))
+    if problems:
+        problems = sorted(dict.fromkeys(problems))
+        echo_problems(problems)
+        errors = sum(1 for p in problems if p.severity == "error")
+        fail(f"{name}: {errors} galat")
+    settings = loaded[0] if loaded else Settings()
+    click.echo(
+        f"{name}: baik ({len(settings.collectors)} pengumpul, "
+        f"basis data {settings.database_url.split('://')[0]})"
+    )
+
+
+def _missing_paths(settings: Settings, doc: YamlDocument | None, name: str) -> list[Problem]:
+    problems: list[Problem] = []
     for section, paths in (
         ("rules", settings.rules.paths),
         ("candidates", settings.candidates.paths),
     ):
+        if doc is not None and (section,) in doc.keys and section not in settings.model_fields_set:
+            continue  # the section is invalid (reported already): no guessing at its paths
         for index, raw in enumerate(paths):
-            if not settings.resolve(raw).exists():
-                message = f"{settings.resolve(raw)} tidak ditemukan"
-                if doc is not None:
-                    problems.append(doc.problem((section, "paths", index), message, "missing-path"))
-                else:
-                    problems.append(Problem(str(path or "<bawaan>"), 0, 0, message, "missing-path"))
-    if problems:
-        echo_problems(problems)
-        fail(f"{path}: {len(problems)} galat")
-    click.echo(
-        f"{path or 'konfigurasi bawaan'}: baik ({len(settings.collectors)} pengumpul, basis data {settings.database_url.split('://')[0]})"
-    )
+            resolved = settings.resolve(raw)
+            if resolved.exists():
+                continue
+            loc = (section, "paths", index)
+            if doc is not None and loc in doc.values:
+                problems.append(doc.problem(loc, f"{resolved} tidak ditemukan", "missing-path"))
+            else:  # a default, written nowhere in the file
+                message = f"{resolved} tidak ditemukan (nilai bawaan {section}.paths)"
+                problems.append(Problem(name, 0, 0, message, "missing-path"))
+    return problems
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("://")[0] + "://***"
 
 
 @config_group.command("show")
@@ -62,7 +91,13 @@ def show(ctx: Context) -> None:
     """Tampilkan konfigurasi yang berlaku, dengan nilai bawaan dan jalur lengkap."""
     settings = ctx.settings
     data = settings.model_dump(mode="json")
-    data["database"]["url"] = ctx.store.safe_url if settings.database_url else None
+    data["var_dir"] = str(settings.var_path)
+    data["database"]["url"] = _safe_url(settings.database_url)
+    data["database"]["auto_upgrade"] = settings.auto_upgrade
+    data["rules"]["paths"] = [str(p) for p in settings.rule_paths]
+    data["candidates"]["paths"] = [str(p) for p in settings.candidate_paths]
+    data["digest"]["out_dir"] = str(settings.digest_dir)
+    click.echo(f"# konfigurasi: {settings.source or 'bawaan'}")
     click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False).rstrip())
 
 

@@ -26,7 +26,7 @@ from monitor.store.models import utcnow
 def digest_cmd(ctx: Context, day: str | None, out: Path | None) -> None:
     """Tulis ringkasan harian (HTML dan Markdown): peringatan yang muncul pada tanggal itu,
     dikelompokkan per instansi."""
-    from monitor.alerts.digest import build_daily_digest
+    from monitor.alerts.digest import build_daily_digest, today
     from monitor.alerts.render import write_digest
     from monitor.store.alerts import record_digest
     from monitor.store.audit import audit
@@ -34,7 +34,7 @@ def digest_cmd(ctx: Context, day: str | None, out: Path | None) -> None:
     settings = ctx.settings
     now = utcnow()
     if day is None:
-        target = now.astimezone(settings.tz).date()
+        target = today(now, settings.tz)
     else:
         try:
             target = date.fromisoformat(day)

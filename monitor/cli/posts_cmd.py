@@ -34,7 +34,7 @@ def import_cmd(ctx: Context, file: Path, include_unlisted: bool) -> None:
     except InputError as exc:
         ctx.guard(exc)
     echo_problems(report.problems)
-    errors = sum(1 for p in report.problems if p.severity == "error")
+    errors = report.rejected
     click.echo(
         f"{file}: {report.stored.new} unggahan baru, {report.stored.seen} sudah ada "
         f"({report.stored.edited} berubah), {report.unlisted} dari akun di luar daftar pantauan, "

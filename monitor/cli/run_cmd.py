@@ -19,18 +19,21 @@ from monitor.errors import ConfigError, InputError
 def run_cmd(ctx: Context, once: bool) -> None:
     """Jalankan alur pemantauan satu kali: kumpulkan unggahan dari semua pengumpul,
     simpan, deteksi pelanggaran, dan buat peringatan."""
-    from monitor.service.components import build_collectors, build_detector
+    from monitor.detect.decider import Decider
+    from monitor.detect.rules_detector import RuleDetector
+    from monitor.service.components import build_collectors, load_detection
     from monitor.service.pipeline import run_once
 
     settings, doc = ctx.loaded
     try:
         collectors = build_collectors(settings, doc)
-        detector = build_detector(settings)
+        ruleset, registry = load_detection(settings)
     except (ConfigError, InputError) as exc:
         ctx.guard(exc)
-    if not detector.ruleset.rules:
+    if not ruleset.rules:
         fail(f"tidak ada aturan di {', '.join(str(p) for p in settings.rule_paths)}")
-    report = run_once(ctx.store, collectors, detector, batch_size=settings.pipeline.batch_size)
+    decider = Decider([RuleDetector(ruleset, registry)], registry)
+    report = run_once(ctx.store, collectors, decider, batch_size=settings.pipeline.batch_size)
     if report.interrupted_runs:
         click.echo(
             f"{report.interrupted_runs} pengumpulan sebelumnya terputus; "

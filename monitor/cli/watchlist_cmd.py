@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.context import Context, echo_problems, fail
+from monitor.domain import parse_platform
 from monitor.labels import PLATFORM
 from monitor.store.people import list_accounts
 from monitor.watchlist.export import to_csv, to_yaml
@@ -30,7 +31,7 @@ def import_(ctx: Context, file: Path, dry_run: bool) -> None:
     prefix = "(uji coba, tidak disimpan) " if dry_run else ""
     click.echo(
         f"{prefix}{file}: {a['new']} akun baru, {a['updated']} diperbarui, {a['unchanged']} tetap; "
-        f"{p['new']} orang baru, {p['updated']} diperbarui; {len(report.problems)} baris ditolak"
+        f"{p['new']} orang baru, {p['updated']} diperbarui; {report.rejected} baris ditolak"
     )
     if report.problems:
         raise SystemExit(1)
@@ -42,6 +43,11 @@ def import_(ctx: Context, file: Path, dry_run: bool) -> None:
 @click.pass_obj
 def list_(ctx: Context, platform: str | None, active_only: bool) -> None:
     """Tampilkan akun yang dipantau."""
+    if platform is not None:
+        try:
+            platform = parse_platform(platform)
+        except ValueError as exc:
+            fail(str(exc))
     with ctx.store.session() as session:
         views = list_accounts(session, platform=platform, active_only=active_only)
     if not views:

@@ -27,6 +27,8 @@ class ImportReport:
     lines: int = 0
     stored: StoreResult = field(default_factory=StoreResult)
     unlisted: int = 0
+    #: Malformed lines skipped (a line may have several problems).
+    rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -61,6 +63,7 @@ def import_posts(
     for lineno, item in read_posts(path):
         report.lines += 1
         if not isinstance(item, Post):
+            report.rejected += 1
             report.problems.extend(item)
             continue
         if (item.platform, handle_key(item.author)) not in accounts and not include_unlisted:
@@ -92,7 +95,7 @@ def import_posts(
                 "seen": report.stored.seen,
                 "edited": report.stored.edited,
                 "unlisted": report.unlisted,
-                "rejected": sum(1 for p in report.problems if p.severity == "error"),
+                "rejected": report.rejected,
             },
         )
     return report

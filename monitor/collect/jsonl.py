@@ -78,7 +78,12 @@ class JsonlCollector(Collector):
         return self._index
 
     def fetch(self, account: Account, cursor: str | None) -> Iterator[Post]:
-        after = int(cursor) if cursor else 0
+        try:
+            after = int(cursor) if cursor else 0
+        except ValueError:  # a collector raises only CollectError
+            raise CollectError(
+                f"{self.path}: penanda posisi {cursor!r} bukan nomor baris"
+            ) from None
         for lineno, post in self._load().get((account.platform, account.key), []):
             if lineno > after:
                 yield replace(post, cursor=str(lineno))

@@ -70,6 +70,12 @@ class PostRecord(BaseModel):
                 raise ValueError(
                     f"created_at {value!r} tanpa zona waktu; tulis offsetnya, mis. +07:00 untuk WIB"
                 )
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                f"created_at {value!r} harus teks ISO 8601 (contoh: 2024-10-01T08:00:00+07:00), "
+                "bukan angka detik"
+            )
         return value
 
 
@@ -84,6 +90,10 @@ def _message(error: dict[str, Any]) -> str:
         return f"{field!r} harus berupa teks"
     if kind == "list_type":
         return f"{field!r} harus berupa daftar"
+    if kind == "string_too_short":
+        return f"{field!r} tidak boleh kosong"
+    if kind.startswith("datetime_"):
+        return f"{field!r} harus berupa waktu ISO 8601 dengan zona waktu (+07:00 untuk WIB)"
     if kind == "timezone_aware":
         return f"{field!r} tanpa zona waktu; tulis offsetnya, mis. +07:00 untuk WIB"
     return f"{field!r}: {error['msg']}"
@@ -91,10 +101,11 @@ def _message(error: dict[str, Any]) -> str:
 
 def parse_post(line: str, *, path: str = "<baris>", lineno: int = 0) -> Post | list[Problem]:
     """Parse one line; return the Post, or every problem of that line."""
+    line = line.rstrip("\r\n")  # with the newline, an error at the end would be "line 2, col 1"
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
-        return [Problem(path, lineno, exc.colno, f"JSON tidak valid: {exc.msg}", "bad-json")]
+        return [Problem(path, lineno, exc.pos + 1, f"JSON tidak valid: {exc.msg}", "bad-json")]
     if not isinstance(data, dict):
         return [
             Problem(path, lineno, 1, "setiap baris harus berupa objek JSON {...}", "not-object")
@@ -113,7 +124,7 @@ def parse_post(line: str, *, path: str = "<baris>", lineno: int = 0) -> Post | l
         author=record.author,
         text=record.text,
         created_at=record.created_at,
-        payload=line.rstrip("\r\n"),
+        payload=line,
         url=record.url,
         shared_from=record.shared_from,
         media=tuple(record.media),

@@ -1,15 +1,19 @@
-"""Builds collectors and detectors from the configuration, validating each plugin's own
+"""Builds collectors and the detection step from the configuration, validating each plugin's own
 settings so that errors name the plugin and the key, located in the configuration file."""
 
 from __future__ import annotations
 
+from loguru import logger
 from pydantic import ValidationError
 
 from monitor import plugins
 from monitor.collect.base import Collector
-from monitor.detect.keywords import KeywordDetector
-from monitor.errors import ConfigError, PluginError, Problem
-from monitor.rules.loader import load_rules
+from monitor.detect.decider import Decider
+from monitor.detect.rules_detector import RuleDetector
+from monitor.errors import ConfigError, InputError, PluginError, Problem
+from monitor.rules.check import check_rules
+from monitor.rules.loader import RuleSet
+from monitor.rules.registry import Registry, load_registry
 from monitor.settings import Settings
 from monitor.yamlfile import YamlDocument, validation_problems
 
@@ -63,5 +67,22 @@ def build_collectors(settings: Settings, doc: YamlDocument | None = None) -> dic
     return collectors
 
 
-def build_detector(settings: Settings) -> KeywordDetector:
-    return KeywordDetector(load_rules(settings.rule_paths))
+def load_detection(settings: Settings) -> tuple[RuleSet, Registry]:
+    """The rule set and the candidate registries. A rule whose examples fail, or any other
+    error in the files, refuses the whole set (InputError with every problem); warnings are
+    logged."""
+    registry = (
+        load_registry(settings.candidate_paths) if settings.candidate_paths else Registry.empty()
+    )
+    report = check_rules(settings.rule_paths, registry=registry)
+    if report.errors:
+        raise InputError(report.errors)
+    for warning in report.warnings:
+        logger.warning("rules: {}", warning)
+    assert report.ruleset is not None
+    return report.ruleset, registry
+
+
+def build_decider(settings: Settings) -> Decider:
+    ruleset, registry = load_detection(settings)
+    return Decider([RuleDetector(ruleset, registry)], registry)

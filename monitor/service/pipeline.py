@@ -13,10 +13,8 @@ from datetime import datetime
 
 from loguru import logger
 
-from monitor import __version__
 from monitor.collect.base import Collector
-from monitor.detect.base import Detector
-from monitor.detect.policy import decide
+from monitor.detect.decider import Decider
 from monitor.domain import Account, Post
 from monitor.errors import CollectError, Problem
 from monitor.store import Store
@@ -150,22 +148,17 @@ def collect(
 
 
 def detect_pending(
-    store: Store, detector: Detector, *, batch_size: int, clock: Clock = utcnow
+    store: Store, decider: Decider, *, batch_size: int, clock: Clock = utcnow
 ) -> DetectReport:
     """Decide every post that has no decision yet, batch by batch."""
     report = DetectReport()
-    versions = {"app": __version__, "detector": detector.version}
     while True:
         with store.session() as session:
             rows = pending_posts(session, batch_size)
             if not rows:
                 return report
             posts = [to_post(r) for r in rows]
-            matches = detector.detect(posts)
-            decided = [
-                (row, decide(post, matches, versions))
-                for row, post in zip(rows, posts, strict=True)
-            ]
+            decided = list(zip(rows, decider.decide(posts), strict=True))
             report.flagged += save_decisions(session, decided, now=clock())
             report.decided += len(decided)
 
@@ -173,7 +166,7 @@ def detect_pending(
 def run_once(
     store: Store,
     collectors: dict[str, Collector],
-    detector: Detector,
+    decider: Decider,
     *,
     batch_size: int,
     clock: Clock = utcnow,
@@ -183,7 +176,7 @@ def run_once(
         report.interrupted_runs = mark_interrupted(session, now=clock())
     for collector in collectors.values():
         report.collected.append(collect(store, collector, batch_size=batch_size, clock=clock))
-    report.detected = detect_pending(store, detector, batch_size=batch_size, clock=clock)
+    report.detected = detect_pending(store, decider, batch_size=batch_size, clock=clock)
     logger.info(
         "run finished: {} collectors, {} posts decided, {} alerts",
         len(collectors),

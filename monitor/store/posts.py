@@ -13,10 +13,17 @@ from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from monitor.domain import Post
-from monitor.store.models import CursorRow, DecisionRow, PostObservationRow, PostRow, utcnow
+from monitor.store.models import (
+    AccountRow,
+    CursorRow,
+    DecisionRow,
+    PostObservationRow,
+    PostRow,
+    utcnow,
+)
 
 
 @dataclass
@@ -47,8 +54,9 @@ def _insert_ignoring_duplicates(session: Session, values: Sequence[Mapping[str, 
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
     inserted = 0
-    for row in values:  # one statement per row keeps rowcount exact on both backends
-        inserted += session.execute(stmt.values(**row)).rowcount or 0  # type: ignore[attr-defined]
+    for row in values:  # RETURNING tells exactly which rows were new, on both backends
+        if session.execute(stmt.values(**row).returning(PostRow.id)).first() is not None:
+            inserted += 1
     return inserted
 
 
@@ -75,46 +83,29 @@ def store_posts(
     to the watched account the post belongs to (None for an unlisted author)."""
     now = now or utcnow()
     result = StoreResult()
-    unique: dict[tuple[str, str], Post] = {}
-    for post in posts:  # a batch may repeat a post; the first sighting is the evidence
-        unique.setdefault((post.platform, post.post_id), post)
-    if not unique:
+    firsts: dict[tuple[str, str], Post] = {}
+    repeats: list[Post] = []  # the same post again later in the batch: a later sighting
+    for post in posts:
+        key = (post.platform, post.post_id)
+        if key in firsts:
+            repeats.append(post)
+        else:
+            firsts[key] = post
+    if not firsts:
         return result
-    keys = list(unique)
-    existing = {
-        (r.platform, r.post_id): r
-        for r in session.scalars(
-            select(PostRow).where(
-                or_(*(and_(PostRow.platform == p, PostRow.post_id == i) for p, i in keys))
-            )
-        )
-    }
-    values = []
-    for key, post in unique.items():
-        if key in existing:
-            continue
-        values.append(
-            {
-                "platform": post.platform,
-                "post_id": post.post_id,
-                "account_id": account_ids.get(key),
-                "author": post.author,
-                "url": post.url,
-                "created_at": post.created_at,
-                "text": post.text,
-                "shared_from": post.shared_from,
-                "media": list(post.media),
-                "payload": post.payload,
-                "payload_sha256": post.sha256,
-                "collector": collector,
-                "collector_version": collector_version,
-                "first_seen": now,
-                "last_seen": now,
-            }
-        )
+    rows = _rows(session, list(firsts))
+    values = [
+        _values(post, account_ids.get(key), collector, collector_version, now)
+        for key, post in firsts.items()
+        if key not in rows
+    ]
     result.new = _insert_ignoring_duplicates(session, values)
-    for key, row in existing.items():
-        post = unique[key]
+    sightings = [firsts[key] for key in rows] + repeats
+    missing = [(p.platform, p.post_id) for p in repeats if (p.platform, p.post_id) not in rows]
+    if missing:
+        rows.update(_rows(session, missing))
+    for post in sightings:
+        row = rows[(post.platform, post.post_id)]
         row.last_seen = now
         result.seen += 1
         if post.text != _latest_text(session, row):
@@ -129,9 +120,39 @@ def store_posts(
                     collector=collector,
                 )
             )
+            session.flush()
             row.edited_at = now
             result.edited += 1
     return result
+
+
+def _rows(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], PostRow]:
+    query = select(PostRow).where(
+        or_(*(and_(PostRow.platform == p, PostRow.post_id == i) for p, i in keys))
+    )
+    return {(r.platform, r.post_id): r for r in session.scalars(query)}
+
+
+def _values(
+    post: Post, account_id: int | None, collector: str, collector_version: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "platform": post.platform,
+        "post_id": post.post_id,
+        "account_id": account_id,
+        "author": post.author,
+        "url": post.url,
+        "created_at": post.created_at,
+        "text": post.text,
+        "shared_from": post.shared_from,
+        "media": list(post.media),
+        "payload": post.payload,
+        "payload_sha256": post.sha256,
+        "collector": collector,
+        "collector_version": collector_version,
+        "first_seen": now,
+        "last_seen": now,
+    }
 
 
 def get_cursor(session: Session, collector: str, account_id: int) -> str | None:
@@ -165,6 +186,7 @@ def pending_posts(session: Session, limit: int) -> list[PostRow]:
     """Posts no decision has been made on yet, oldest first."""
     query = (
         select(PostRow)
+        .options(joinedload(PostRow.account).joinedload(AccountRow.person))
         .where(~exists().where(DecisionRow.post_id == PostRow.id))
         .order_by(PostRow.id)
         .limit(limit)
@@ -184,4 +206,5 @@ def to_post(row: PostRow) -> Post:
         url=row.url,
         shared_from=row.shared_from,
         media=tuple(row.media or ()),
+        author_region=row.account.person.region if row.account is not None else None,
     )

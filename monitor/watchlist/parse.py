@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from monitor.domain import Account, EmploymentType, Person, parse_employment_type, parse_platform
 from monitor.errors import Problem, YamlError
@@ -100,6 +100,11 @@ def _row_problem(path: str, line: int, message: str, code: str = "bad-row") -> P
     return Problem(path, line, 0, message, code)
 
 
+def _shown(value: object) -> object:
+    """A value as the person wrote it: 'PNS', not <EmploymentType.PNS: 'pns'>."""
+    return value.label if isinstance(value, EmploymentType) else value
+
+
 def _merge_person(existing: Person, new: Person) -> Person | str:
     """Blank fields inherit; a field given twice with different values is a conflict."""
     merged = {}
@@ -112,7 +117,7 @@ def _merge_person(existing: Person, new: Person) -> Person | str:
         else:
             return (
                 f"kolom {name!r} berbeda dengan baris sebelumnya untuk orang "
-                f"{existing.key!r}: {old!r} lawan {cur!r}"
+                f"{existing.key!r}: {_shown(old)!r} lawan {_shown(cur)!r}"
             )
     return replace(existing, **merged)
 
@@ -133,6 +138,20 @@ class _PersonBook:
         return merged
 
 
+def _sniff_format(header: str) -> dict[str, Any]:
+    """The delimiter (comma, semicolon or tab) and spacing the header line uses.
+
+    Only these are sniffed: the rest is the spreadsheet (RFC 4180) dialect, so a quote
+    inside a quoted cell is written twice, as ``export`` writes it. (The sniffer cannot
+    tell that from a header line, and its guess would misread such cells.)
+    """
+    try:
+        sniffed = csv.Sniffer().sniff(header, delimiters=",;\t")
+    except csv.Error:
+        return {}
+    return {"delimiter": sniffed.delimiter, "skipinitialspace": sniffed.skipinitialspace}
+
+
 def parse_csv(path: Path) -> ParseResult:
     text = path.read_text(encoding="utf-8-sig")
     return parse_csv_text(text, str(path))
@@ -141,11 +160,7 @@ def parse_csv(path: Path) -> ParseResult:
 def parse_csv_text(text: str, path: str) -> ParseResult:
     problems: list[Problem] = []
     entries: list[Entry] = []
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), csv.excel, **_sniff_format(text.split("\n", 1)[0]))
     try:
         header = next(reader)
     except StopIteration:
@@ -164,6 +179,18 @@ def parse_csv_text(text: str, path: str) -> ParseResult:
                     0,
                     f"kolom {position} {name!r} tidak dikenal (kolom: {', '.join(COLUMNS)})",
                     "unknown-column",
+                )
+            )
+        elif canonical in columns:  # e.g. both 'nama' and 'name': which one is meant?
+            first = columns.index(canonical) + 1
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    0,
+                    f"kolom {position} {name!r} ganda: kolom {first} {header[first - 1]!r} "
+                    f"sudah berarti {canonical!r}",
+                    "duplicate-column",
                 )
             )
         columns.append(canonical)
@@ -253,10 +280,17 @@ def _from_record(record: dict[str, str]) -> tuple[Person, Account]:
     return person, account
 
 
+def _not_blank(value: str, key: str) -> str:
+    # a validator, not min_length: pydantic's own message for that is English
+    if not value.strip():
+        raise ValueError(f"{key!r} tidak boleh kosong")
+    return value.strip()
+
+
 class _AccountModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     platform: str
-    handle: str = Field(min_length=1)
+    handle: str
     url: str | None = None
     verified: bool = False
     active: bool = True
@@ -266,17 +300,34 @@ class _AccountModel(BaseModel):
     def _platform(cls, value: str) -> str:
         return parse_platform(value)
 
+    @field_validator("handle")
+    @classmethod
+    def _handle(cls, value: str) -> str:
+        return _not_blank(value, "handle")
+
 
 class _PersonModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str | None = None
-    name: str = Field(min_length=1)
+    name: str
     nip: str | None = None
     agency: str = ""
     position: str = ""
     region: str = ""
     employment_type: str
-    accounts: list[_AccountModel] = Field(min_length=1)
+    accounts: list[_AccountModel]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _not_blank(value, "name")
+
+    @field_validator("accounts")
+    @classmethod
+    def _some_account(cls, value: list[_AccountModel]) -> list[_AccountModel]:
+        if not value:
+            raise ValueError("'accounts' kosong: tulis paling sedikit satu akun")
+        return value
 
     @field_validator("nip", mode="before")
     @classmethod
@@ -355,3 +406,7 @@ def parse_file(path: Path) -> ParseResult:
         return ParseResult(
             [], [Problem(str(path), 0, 0, f"berkas bukan UTF-8 ({exc.reason})", "encoding")]
         )
+    except FileNotFoundError:
+        return ParseResult([], [Problem(str(path), 0, 0, "berkas tidak ditemukan", "not-found")])
+    except OSError as exc:
+        return ParseResult([], [Problem(str(path), 0, 0, f"tidak bisa dibaca: {exc}", "io")])

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from monitor.domain import handle_key
 from monitor.errors import Problem
 from monitor.store import Store
@@ -24,6 +26,11 @@ class WatchlistReport:
     persons: Counter[str] = field(default_factory=Counter)
     accounts: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """Rows refused (a row with three problems is one row)."""
+        return len({(p.path, p.line) for p in self.problems if p.severity == "error"})
 
 
 def _drop_duplicate_accounts(entries: list[Entry], problems: list[Problem]) -> list[Entry]:
@@ -63,18 +70,26 @@ def import_watchlist(store: Store, path: Path, *, dry_run: bool = False) -> Watc
                 report.persons[change] += 1
             _, change = upsert_account(session, entry.account, persons[entry.person.key], now)
             report.accounts[change] += 1
-        audit(
-            session,
-            "watchlist.import",
-            object_type="file",
-            object_id=str(path),
-            details={
-                "persons": dict(report.persons),
-                "accounts": dict(report.accounts),
-                "rejected_rows": len(report.problems),
-                "dry_run": dry_run,
-            },
-        )
-        if dry_run:
+        if dry_run:  # counted, not kept
             session.rollback()
+        else:  # the changes and their audit row commit together
+            _audit(session, path, report, dry_run=False)
+    if dry_run:  # a dry run is audited too, in its own transaction
+        with store.session() as session:
+            _audit(session, path, report, dry_run=True)
     return report
+
+
+def _audit(session: Session, path: Path, report: WatchlistReport, *, dry_run: bool) -> None:
+    audit(
+        session,
+        "watchlist.import",
+        object_type="file",
+        object_id=str(path),
+        details={
+            "persons": dict(report.persons),
+            "accounts": dict(report.accounts),
+            "rejected_rows": report.rejected,
+            "dry_run": dry_run,
+        },
+    )

@@ -1,0 +1,183 @@
+"""Evaluation of the configured detection, through ``asn-monitor scan``.
+
+1. The false-positive rate on real ordinary Indonesian posts from ../shared/eval-data (when
+   present): IndoNLU EmoT tweets, SmSA reviews and comments, and the tweets of Ibrohim & Budi
+   (2019) labelled neither hate speech nor abusive. Candidates: the 2019 presidential
+   election (bench/registries/pilpres-2019.yaml), the election those tweets were written in.
+   Also reported, without a goal: the hate-speech tweets and the 2024 political hoaxes.
+2. Precision and recall per category on the project's labelled posts (examples/demo).
+
+Goals (issue #3): flag rate at most 0.5% on the ordinary sets; violation recall at least
+0.9 with at most 10% of neutral political posts flagged.
+
+    .venv/bin/python bench/evaluate.py [--rules rules] [--shared ../shared]
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import csv
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = ROOT / "bench" / "registries" / "pilpres-2019.yaml"
+DEBUNK = re.compile(r"(?:=\s?){3,}|[—–]{3,}|-{5,}|\[?\bpenjelasan\b\]?\s*:?|\breferensi\s*:", re.I)
+VIOLATIONS = {"support", "campaign_share", "attack", "money_politics"}
+
+
+def emot(root: Path) -> Iterator[str]:
+    for split in ("train", "valid", "test"):
+        with (root / f"indonlu-emot-smsa/emot_{split}.csv").open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                yield row["tweet"]
+
+
+def smsa(root: Path) -> Iterator[str]:
+    for split in ("train", "valid", "test"):
+        with (root / f"indonlu-emot-smsa/smsa_{split}.tsv").open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield line.rsplit("\t", 1)[0]
+
+
+def _tweet(text: str) -> str:
+    text = text.rstrip("'").replace("\\n", "\n")
+    if "\\x" in text:
+        try:
+            text = codecs.escape_decode(text.encode("latin-1"))[0].decode("utf-8")
+        except (UnicodeDecodeError, ValueError):
+            pass
+    return text
+
+
+def hate_speech(root: Path, *, hateful: bool) -> Iterator[str]:
+    with (root / "id-multilabel-hs/re_dataset.csv").open(encoding="latin-1") as handle:
+        for row in csv.DictReader(handle):
+            is_hate = row["HS"] == "1"
+            ordinary = row["HS"] == "0" and row["Abusive"] == "0"
+            if (hateful and is_hate) or (not hateful and ordinary):
+                yield _tweet(row["Tweet"])
+
+
+def hoaxes(root: Path, name: str) -> Iterator[str]:
+    with (root / f"turnbackhoax-2024/{name}_hoax_text.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            narrative = DEBUNK.split(row["HOAX_TEXT"] or "", maxsplit=1)[0].strip()
+            if narrative:
+                yield narrative
+
+
+def write_posts(texts: Iterable[str], path: Path, created_at: str) -> int:
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for i, text in enumerate(texts):
+            record = {"id": str(i), "platform": "x", "author": "@eval", "text": text, "created_at": created_at}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def scan(source: Path, config: Path, candidates: Path | None, workdir: Path) -> list[dict[str, object]]:
+    out = workdir / (source.stem + ".out.jsonl")
+    command = [sys.executable, "-m", "monitor", "-c", str(config), "scan", str(source), "--out", str(out)]
+    if candidates is not None:
+        command += ["--candidates", str(candidates)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"scan failed on {source}:\n{result.stderr}")
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def ordinary_sets(shared: Path) -> list[tuple[str, Iterable[str], str, bool]]:
+    data = shared / "eval-data"
+    return [
+        ("EmoT tweets (2018)", emot(data), "2019-03-01T12:00:00+07:00", True),
+        ("SmSA reviews/comments", smsa(data), "2019-03-01T12:00:00+07:00", True),
+        ("HS=0, Abusive=0 tweets (2019)", hate_speech(data, hateful=False), "2019-03-01T12:00:00+07:00", True),
+        ("hate-speech tweets (2019)", hate_speech(data, hateful=True), "2019-03-01T12:00:00+07:00", False),
+        ("political hoaxes (2024)", hoaxes(data, "politics"), "2019-03-01T12:00:00+07:00", False),
+        ("other + scam hoaxes (2024)", (t for n in ("others", "scam") for t in hoaxes(data, n)), "2019-03-01T12:00:00+07:00", True),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rules", type=Path, default=ROOT / "rules")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--show", type=int, default=0, help="print N flagged ordinary posts per set")
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        config = work / "monitor.yaml"
+        config.write_text(f"var_dir: {work / 'var'}\nrules: {{paths: [{args.rules.resolve()}]}}\n", encoding="utf-8")
+        print("== 1. Flag rate on real posts (candidates: Pilpres 2019) ==")
+        if not (args.shared / "eval-data").is_dir():
+            print(f"   skipped: {args.shared / 'eval-data'} is absent")
+        else:
+            ordinary = [0, 0]
+            for name, texts, created, is_ordinary in ordinary_sets(args.shared):
+                source = work / (re.sub(r"\W+", "_", name).strip("_") + ".jsonl")
+                total = write_posts(texts, source, created)
+                results = scan(source, config, REGISTRY, work)
+                flagged = [r for r in results if r["flagged"]]
+                by_category = Counter(str(r["category"]) for r in flagged)
+                rate = len(flagged) / max(total, 1)
+                goal = "  (goal <= 0.5%)" if is_ordinary else "  (no goal: political text)"
+                print(f"   {name:<32} {len(flagged):5d} / {total:6d} = {rate:6.2%}{goal}  {dict(by_category)}")
+                if is_ordinary:
+                    ordinary[0] += len(flagged)
+                    ordinary[1] += total
+                    if args.show:
+                        lines = source.read_text(encoding="utf-8").splitlines()
+                        for r in flagged[: args.show]:
+                            print(f"      [{r['rules']}] {json.loads(lines[int(str(r['id']))])['text'][:160]!r}")
+            overall = ordinary[0] / max(ordinary[1], 1)
+            ok &= overall <= 0.005
+            print(f"   {'all ordinary posts':<32} {ordinary[0]:5d} / {ordinary[1]:6d} = {overall:6.2%}  goal <= 0.50%: {'met' if overall <= 0.005 else 'NOT met'}")
+        print("\n== 2. The project's labelled posts (examples/demo, registries of the demo) ==")
+        demo = ROOT / "examples" / "demo"
+        labels = {}
+        for line in (demo / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            labels[(record["platform"], record["id"])] = record["label"]
+        results = scan(demo / "posts.jsonl", config, demo / "candidates", work)
+        tp = fn = 0
+        by_label: Counter[str] = Counter()
+        flagged_by_label: Counter[str] = Counter()
+        per_category = {c: [0, 0, 0] for c in sorted(VIOLATIONS)}
+        for r in results:
+            label = labels[(str(r["platform"]), str(r["id"]))]
+            by_label[label] += 1
+            flagged_by_label[label] += bool(r["flagged"])
+            if label in VIOLATIONS:
+                tp += bool(r["flagged"])
+                fn += not r["flagged"]
+            for category, counts in per_category.items():
+                predicted, actual = r["category"] == category and r["flagged"], label == category
+                counts[0] += bool(predicted and actual)
+                counts[1] += bool(predicted and not actual)
+                counts[2] += bool(actual and not predicted)
+        for category, (c_tp, c_fp, c_fn) in per_category.items():
+            precision = c_tp / (c_tp + c_fp) if c_tp + c_fp else 0.0
+            recall = c_tp / (c_tp + c_fn) if c_tp + c_fn else 0.0
+            print(f"   {category:<16} precision {precision:6.1%}  recall {recall:6.1%}")
+        recall = tp / max(tp + fn, 1)
+        neutral = flagged_by_label["political_neutral"] / max(by_label["political_neutral"], 1)
+        other = flagged_by_label["non_political"] / max(by_label["non_political"], 1)
+        ok &= recall >= 0.9 and neutral <= 0.10
+        print(f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged {neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%}")
+    print("\nall goals met" if ok else "\nSOME GOALS NOT MET")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

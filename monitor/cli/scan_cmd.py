@@ -1,0 +1,67 @@
+"""``asn-monitor scan INPUT.jsonl --out OUT.jsonl``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli.context import Context, echo_problems, fail
+from monitor.errors import InputError
+
+
+@click.command("scan")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Berkas JSONL keluaran ('-' untuk layar).",
+)
+@click.option(
+    "--candidates",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Registri pasangan calon (bawaan: dari konfigurasi).",
+)
+@click.pass_obj
+def scan_cmd(ctx: Context, source: Path, out: Path, candidates: tuple[Path, ...]) -> None:
+    """Putuskan setiap unggahan dalam berkas JSONL tanpa menyimpan apa pun: satu objek JSON
+    per unggahan (id, flagged, category, severity, score, rules, scores, stage, route)."""
+    from monitor.detect.decider import Decider
+    from monitor.detect.rules_detector import RuleDetector
+    from monitor.rules.registry import load_registry
+    from monitor.service.components import load_detection
+    from monitor.service.scanning import scan_file
+
+    settings = ctx.settings
+    try:
+        ruleset, registry = load_detection(settings)
+        if candidates:
+            registry = load_registry(list(candidates))
+    except InputError as exc:
+        ctx.guard(exc)
+    decider = Decider([RuleDetector(ruleset, registry)], registry)
+    if str(out) == "-":
+        report = scan_file(decider, source, sys.stdout)
+    else:
+        tmp = out.with_name(out.name + ".tmp")
+        try:
+            with tmp.open("w", encoding="utf-8") as handle:
+                report = scan_file(decider, source, handle)
+            tmp.replace(out)
+        except OSError as exc:
+            fail(f"{out}: {exc.strerror}")
+    echo_problems(report.problems)
+    click.echo(
+        f"{source}: {report.posts} unggahan, {report.flagged} ditandai, "
+        f"{len(report.problems)} baris rusak",
+        err=True,
+    )
+    if report.problems:
+        raise SystemExit(1)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(scan_cmd)

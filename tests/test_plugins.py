@@ -12,7 +12,7 @@ from monitor import plugins
 from monitor.collect.base import Collector
 from monitor.collect.jsonl import JsonlCollector
 from monitor.detect.base import Detector
-from monitor.detect.keywords import KeywordDetector
+from monitor.detect.rules_detector import RuleDetector
 from monitor.errors import PluginError
 from monitor.plugins import PluginInfo
 from tests.conftest import run_cli
@@ -30,10 +30,10 @@ from tests.conftest import run_cli
         ),
         pytest.param(
             "detectors",
-            "keywords",
-            "monitor.detect.keywords:KeywordDetector",
-            KeywordDetector,
-            id="keywords",
+            "rules",
+            "monitor.detect.rules_detector:RuleDetector",
+            RuleDetector,
+            id="rules",
         ),
     ],
 )
@@ -74,7 +74,10 @@ def test_no_notifier_is_built_in_yet():
     [
         pytest.param("collectors", "rss", ["collector 'rss'", "terpasang: jsonl"], id="collector"),
         pytest.param(
-            "detectors", "classifier", ["detector 'classifier'", "keywords"], id="detector"
+            "detectors", "classifier", ["detector 'classifier'", "terpasang: rules"], id="detector"
+        ),
+        pytest.param(
+            "detectors", "keywords", ["detector 'keywords'", "terpasang: rules"], id="old-keywords"
         ),
         pytest.param("collectors", "JSONL", ["'JSONL'", "jsonl"], id="names-are-exact"),
     ],
@@ -173,5 +176,5 @@ def test_plugins_command_lists_built_ins_and_outside_plugins(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     lines = [line.split() for line in result.stdout.splitlines()]
     assert ["jsonl", "monitor.collect.jsonl:JsonlCollector", "[asn-monitor]"] in lines
-    assert ["keywords", "monitor.detect.keywords:KeywordDetector", "[asn-monitor]"] in lines
+    assert ["rules", "monitor.detect.rules_detector:RuleDetector", "[asn-monitor]"] in lines
     assert ["demo", "asnmon_demo_plugin:DemoCollector", "[asnmon-demo-plugin]"] in lines

@@ -31,7 +31,7 @@ from monitor.detect.expr import (
     conjunction,
 )
 from monitor.detect.normalize import Kind, Normalized, emoji_symbol, normalize, normalize_term
-from monitor.detect.scan import RefHit, Scan
+from monitor.detect.scan import RefHit, RegexSet, Scan
 from monitor.rules.schema import Exception_, Expr, Rule
 
 #: How close (in tokens) a weak reference (a gesture emoji, a one-word slogan such as
@@ -129,6 +129,7 @@ class Engine:
         candidates: Sequence[CandidateTerm] = (),
     ) -> None:
         self.program = Program()
+        self._regexes: set[str] = set()
         self._classes = emoji_classes()
         self.exceptions = [CompiledException(e, self._compile(e.match)) for e in exceptions]
         exception_ids = {e.id: i for i, e in enumerate(exceptions)}
@@ -158,6 +159,7 @@ class Engine:
             if c.kind == "gesture"
         }
         self._automaton = self._build_automaton()
+        self._regex_set = RegexSet(sorted(self._regexes))
         self._in_hashtags = self._hashtag_keys()
 
     # -- compilation -----------------------------------------------------------------
@@ -179,9 +181,11 @@ class Engine:
             parts.append(NearNode(expr.near.within, tuple(self._item(i) for i in expr.near.all)))
         if expr.regex is not None:
             parts.append(RegexNode(tuple(expr.regex)))
+            self._regexes.update(expr.regex)
         if expr.hashtags is not None:
-            exact = frozenset(t.casefold() for t in expr.hashtags if not t.endswith("*"))
-            prefixes = tuple(t[:-1].casefold() for t in expr.hashtags if t.endswith("*"))
+            # folded as the normaliser folds a post's hashtags ("#ＨｅＳｔｉ" is "#hesti")
+            exact = frozenset(normalize_term(t) for t in expr.hashtags if not t.endswith("*"))
+            prefixes = tuple(normalize_term(t[:-1]) for t in expr.hashtags if t.endswith("*"))
             parts.append(HashtagNode(exact, prefixes))
         if expr.emoji is not None:
             symbols: set[str] = set()
@@ -248,10 +252,8 @@ class Engine:
         self, norm: Normalized, where: str, elections: frozenset[str] | None
     ) -> list[RefHit]:
         found = []
-        for index, token in enumerate(norm.tokens):
-            if token.kind is not Kind.HASHTAG:
-                continue
-            tag = token.text[1:]
+        for index, hashtag in norm.hashtags:
+            tag = hashtag[1:]
             for key, ref_id in self._in_hashtags:
                 at = tag.find(key)
                 if at < 0:
@@ -260,7 +262,8 @@ class Engine:
                 if elections is not None and cand.election_id not in elections:
                     continue
                 if cand.exact_case:
-                    written = norm.original[token.start + 1 + at : token.start + 1 + at + len(key)]
+                    begin = norm.wstarts[index] + 1 + at
+                    written = norm.original[begin : begin + len(key)]
                     if not written.isupper():
                         continue
                 found.append(
@@ -313,7 +316,13 @@ class Engine:
             refs.extend(self._refs(shared, shared_spots, "shared_from", elections))
             refs.extend(self._account_refs_in_urls(shared, elections))
         refs = self._resolve_weak(refs)
-        return Scan(norm, {k: tuple(v) for k, v in term_lists.items()}, refs, shared)
+        return Scan(
+            norm,
+            {k: tuple(v) for k, v in term_lists.items()},
+            refs,
+            shared,
+            self._regex_set.matching(norm.text),
+        )
 
     @staticmethod
     def _written_in_capitals(norm: Normalized, first: int, last: int) -> bool:
@@ -348,10 +357,10 @@ class Engine:
         accounts = [
             (i, c) for i, c in enumerate(self.candidates) if c.kind in ("account", "winning_team")
         ]
-        for index, token in enumerate(shared.tokens):
-            if token.kind is not Kind.URL:
+        for index, (word, kind) in enumerate(zip(shared.words, shared.kinds, strict=True)):
+            if kind is not Kind.URL:
                 continue
-            segments = {s.lstrip("@") for s in token.text.split("?")[0].split("/")}
+            segments = {s.lstrip("@") for s in word.split("?")[0].split("/")}
             for _, cand in accounts:
                 if elections is not None and cand.election_id not in elections:
                     continue
@@ -395,7 +404,10 @@ class Engine:
 
     def evaluate(self, scan: Scan) -> Evaluation:
         evaluation = Evaluation(scan)
+        if scan.regex_matched is None:
+            scan.regex_matched = self._regex_set.matching(scan.norm.text)
         atoms: set[Atom] = {("term", str(t)) for t in scan.term_hits}
+        atoms.update(("regex", p) for p in scan.regex_matched)
         if scan.refs:
             atoms.add(("ref",))
         if scan.hashtags:

@@ -157,7 +157,7 @@ class RegexNode(Node):
         return Result(True, tuple(hits)) if hits else FALSE
 
     def trigger(self) -> frozenset[Atom] | None:
-        return None
+        return frozenset(("regex", p) for p in self.patterns)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from importlib.resources import files
+from itertools import accumulate
 
 import emoji as emoji_lib
 
@@ -51,13 +52,89 @@ class Token:
     symbol: str = ""
 
 
-@dataclass(frozen=True)
 class Normalized:
-    original: str
-    text: str
-    tokens: tuple[Token, ...]
-    #: ``starts[i]`` is where token i begins in ``text``
-    starts: tuple[int, ...]
+    """The normalised text and, per token, its text and kind; the original span of each
+    token is worked out only when asked for (most posts have no hit to highlight).
+
+    Tokens are kept as flat lists (the hot path reads them by index); ``tokens`` builds
+    ``Token`` objects on demand for people and tests."""
+
+    __slots__ = (
+        "_counts", "_ends", "_starts", "_tokens", "_wstarts", "emoji", "hashtags", "kinds",
+        "original", "symbols", "text", "words",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        original: str,
+        words: list[str],
+        kinds: list[Kind],
+        counts: list[int],
+        symbols: dict[int, str],
+        hashtags: list[tuple[int, str]],
+    ) -> None:
+        self.original = original
+        self.words = words
+        self.kinds = kinds
+        self.symbols = symbols
+        self.hashtags = hashtags
+        self.emoji = list(symbols.items())
+        self.text = " ".join(words)
+        #: how many normalised tokens each raw token of the original became
+        self._counts = counts
+        self._starts: list[int] | None = None
+        self._wstarts: list[int] | None = None
+        self._ends: list[int] | None = None
+        self._tokens: tuple[Token, ...] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """``starts[i]`` is where token i begins in ``text``."""
+        if self._starts is None:
+            words = self.words
+            self._starts = (
+                list(accumulate((len(w) + 1 for w in words[:-1]), initial=0)) if words else []
+            )
+        return self._starts
+
+    def _spans(self) -> None:
+        wstarts: list[int] = []
+        ends: list[int] = []
+        for found, count in zip(TOKEN_RE.finditer(self.original), self._counts, strict=True):
+            start, end = found.span()
+            if found.lastgroup == "emoji":
+                for e_start, e_end, _, _ in _emoji_run(found.group()):
+                    wstarts.append(start + e_start)
+                    ends.append(start + e_end)
+            else:
+                wstarts.extend([start] * count)
+                ends.extend([end] * count)
+        self._wstarts, self._ends = wstarts, ends
+
+    @property
+    def wstarts(self) -> list[int]:
+        """Original start of each token."""
+        if self._wstarts is None:
+            self._spans()
+        assert self._wstarts is not None
+        return self._wstarts
+
+    @property
+    def ends(self) -> list[int]:
+        """Original end (exclusive) of each token."""
+        if self._ends is None:
+            self._spans()
+        assert self._ends is not None
+        return self._ends
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        if self._tokens is None:
+            rows = zip(self.words, self.kinds, self.wstarts, self.ends, strict=True)
+            self._tokens = tuple(
+                Token(w, k, s, e, self.symbols.get(i, "")) for i, (w, k, s, e) in enumerate(rows)
+            )
+        return self._tokens
 
     def token_index(self, position: int) -> int:
         """The token that covers normalised ``position``."""
@@ -65,12 +142,10 @@ class Normalized:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original ``[start, end)`` covering normalised ``[start, end)``."""
-        first = self.tokens[self.token_index(start)]
-        last = self.tokens[self.token_index(max(end - 1, start))]
-        return first.start, last.end
+        return self.token_span(self.token_index(start), self.token_index(max(end - 1, start)))
 
     def token_span(self, first: int, last: int) -> tuple[int, int]:
-        return self.tokens[first].start, self.tokens[last].end
+        return self.wstarts[first], self.ends[last]
 
     def at_boundaries(self, start: int, end: int, *, prefix: bool = False) -> bool:
         """Whether ``[start, end)`` starts on a token start and (unless ``prefix``) ends on
@@ -101,9 +176,11 @@ TOKEN_RE = re.compile(
     rf"|(?P<word>{_WORD}(?:(?:['’]|[{_JOINERS}]+){_WORD})*)"
     rf"|(?P<emoji>[{_EMOJI_CHARS}][{_EMOJI_CHARS}{_EMOJI_TAIL}]*)"
 )
+#: The same tokens without group names: ``findall`` then returns plain strings (the hot path).
+_TOKEN_FIND = re.compile(re.sub(r"\(\?P<\w+>", "(?:", TOKEN_RE.pattern)).findall
 _SKIN_AND_SELECTORS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
-_GLUED_NUMBER = re.compile(r"^(no|nmr|nomer|nomor|paslon|urut|coblos|pilih)(\d{1,2})$")
+_GLUED_NUMBER = re.compile(r"^(no|nmr|nomer|nomor|paslon|urut)(\d{1,2})$")
 _REDUPLICATION = re.compile(r"^([^\W\d_]{3,})2$")
 #: A digit between letters is leetspeak ("p1l1h"); digits before or after letters are a
 #: number ("100rb", "5jt", "pilkada2024", "covid19").
@@ -174,7 +251,7 @@ def normalize_word(word: str) -> tuple[str, ...]:
 @lru_cache(maxsize=20_000)
 def _emoji_run(run: str) -> tuple[tuple[int, int, str, str], ...]:
     """An emoji run -> (start, end, name, symbol) for each emoji in it."""
-    found = []
+    found: list[tuple[int, int, str, str]] = []
     for item in emoji_lib.emoji_list(run):
         symbol = _SKIN_AND_SELECTORS.sub("", item["emoji"])
         if not symbol:  # a skin tone after an emoji that takes none ("🐀🏻"), or alone
@@ -194,45 +271,68 @@ def emoji_symbol(text: str) -> str:
     return _SKIN_AND_SELECTORS.sub("", text)
 
 
+#: One raw token -> its normalised words, their kinds, and what is special about it: the
+#: emoji symbols of an emoji run, or a hashtag (see ``_HASHTAG``).
+_Entry = tuple[tuple[str, ...], tuple[Kind, ...], tuple[str, ...]]
+_ENTRIES: dict[str, _Entry] = {}
+_ENTRIES_MAX = 500_000
+_HASHTAG = ("#",)
+
+
+def _entry(token: str) -> _Entry:
+    found = TOKEN_RE.fullmatch(token)
+    kind = found.lastgroup if found is not None else "word"
+    if kind == "word":
+        words = normalize_word(token)
+        return words, tuple(Kind.NUMBER if w.isdigit() else Kind.WORD for w in words), ()
+    if kind == "emoji":
+        run = _emoji_run(token)
+        return tuple(f[2] for f in run), (Kind.EMOJI,) * len(run), tuple(f[3] for f in run)
+    if kind == "hashtag":
+        return (_fold(token),), (Kind.HASHTAG,), _HASHTAG
+    if kind == "mention":
+        return (_fold(token),), (Kind.MENTION,), ()
+    return (token.casefold(),), (Kind.URL,), ()
+
+
 def normalize(text: str) -> Normalized:
-    tokens: list[Token] = []
-    for found in TOKEN_RE.finditer(text):
-        kind = found.lastgroup
-        start, end = found.span()
-        value = found.group()
-        if kind == "word":
-            words = normalize_word(value)
-            for word in words:
-                tokens.append(Token(word, Kind.NUMBER if word.isdigit() else Kind.WORD, start, end))
-        elif kind == "emoji":
-            for e_start, e_end, name, symbol in _emoji_run(value):
-                tokens.append(Token(name, Kind.EMOJI, start + e_start, start + e_end, symbol))
-        elif kind == "hashtag":
-            tokens.append(Token(_fold(value), Kind.HASHTAG, start, end))
-        elif kind == "mention":
-            tokens.append(Token(_fold(value), Kind.MENTION, start, end))
-        else:
-            tokens.append(Token(value.casefold(), Kind.URL, start, end))
-    _number_prefixes(tokens)
-    starts = []
-    position = 0
-    for token in tokens:
-        starts.append(position)
-        position += len(token.text) + 1
-    return Normalized(text, " ".join(t.text for t in tokens), tuple(tokens), tuple(starts))
+    words: list[str] = []
+    kinds: list[Kind] = []
+    counts: list[int] = []
+    symbols: dict[int, str] = {}
+    hashtags: list[tuple[int, str]] = []
+    entries = _ENTRIES
+    for token in _TOKEN_FIND(text):
+        entry = entries.get(token)
+        if entry is None:
+            if len(entries) > _ENTRIES_MAX:
+                entries.clear()
+            entry = entries[token] = _entry(token)
+        new_words, new_kinds, special = entry
+        if special:
+            if special is _HASHTAG:
+                hashtags.append((len(words), new_words[0]))
+            else:
+                for offset, symbol in enumerate(special):
+                    symbols[len(words) + offset] = symbol
+        words += new_words
+        kinds += new_kinds
+        counts.append(len(new_words))
+    if not NUMBER_PREFIXES.isdisjoint(words):
+        _number_prefixes(words, kinds)
+    return Normalized(text, words, kinds, counts, symbols, hashtags)
 
 
-def _number_prefixes(tokens: list[Token]) -> None:
+def _number_prefixes(words: list[str], kinds: list[Kind]) -> None:
     """ "no 2", "nmr. 2", "no. urut 2" -> "nomor ..." (only before a number: "no" alone stays)."""
-    for i in range(len(tokens) - 1):
-        token = tokens[i]
-        if token.text not in NUMBER_PREFIXES or token.text == "nomor":
+    last = len(words) - 1
+    for i in range(last):
+        if words[i] not in NUMBER_PREFIXES or words[i] == "nomor":
             continue
-        after = tokens[i + 1]
-        if after.kind is Kind.NUMBER or (
-            after.text == "urut" and i + 2 < len(tokens) and tokens[i + 2].kind is Kind.NUMBER
+        if kinds[i + 1] is Kind.NUMBER or (
+            words[i + 1] == "urut" and i + 2 <= last and kinds[i + 2] is Kind.NUMBER
         ):
-            tokens[i] = Token("nomor", Kind.WORD, token.start, token.end)
+            words[i] = "nomor"
 
 
 def normalize_term(term: str) -> str:

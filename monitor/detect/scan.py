@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import re2
 
 from monitor.detect.expr import Hit
-from monitor.detect.normalize import Kind, Normalized
+from monitor.detect.normalize import Normalized
 
 RE2_OPTIONS = re2.Options()
 RE2_OPTIONS.log_errors = False
@@ -33,18 +33,21 @@ class Scan:
     term_hits: dict[int, tuple[Hit, ...]]
     refs: list[RefHit]
     shared: Normalized | None = None
-    hashtags: list[tuple[int, str]] = field(default_factory=list)
-    emoji: list[tuple[int, str]] = field(default_factory=list)
+    #: the regex patterns that match somewhere (one RE2 Set pass); None: not prefiltered
+    regex_matched: frozenset[str] | None = None
     _regex: dict[str, tuple[Hit, ...]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        for i, token in enumerate(self.norm.tokens):
-            if token.kind is Kind.HASHTAG:
-                self.hashtags.append((i, token.text))
-            elif token.kind is Kind.EMOJI:
-                self.emoji.append((i, token.symbol))
+    @property
+    def hashtags(self) -> list[tuple[int, str]]:
+        return self.norm.hashtags
+
+    @property
+    def emoji(self) -> list[tuple[int, str]]:
+        return self.norm.emoji
 
     def regex_hits(self, pattern: str) -> tuple[Hit, ...]:
+        if self.regex_matched is not None and pattern not in self.regex_matched:
+            return ()
         cached = self._regex.get(pattern)
         if cached is None:
             compiled = compile_regex(pattern)
@@ -58,6 +61,24 @@ class Scan:
                     )
             cached = self._regex[pattern] = tuple(hits)
         return cached
+
+
+class RegexSet:
+    """Every regex of the rule set in one RE2 Set: one pass over a post says which match."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.patterns = patterns
+        self._set = re2.Set.SearchSet(RE2_OPTIONS) if patterns else None
+        if self._set is not None:
+            for pattern in patterns:
+                self._set.Add(pattern)
+            self._set.Compile()
+
+    def matching(self, text: str) -> frozenset[str]:
+        if self._set is None:
+            return frozenset()
+        found = self._set.Match(text)
+        return frozenset(self.patterns[i] for i in found) if found else frozenset()
 
 
 _COMPILED: dict[str, re2._Regexp] = {}

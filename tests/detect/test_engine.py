@@ -47,7 +47,9 @@ def rule(match: dict[str, Any], rule_id: str = "r", **extra: Any) -> Rule:
 
 
 def exception(exc_id: str, match: dict[str, Any], **extra: Any) -> Exception_:
-    return Exception_.model_validate({"id": exc_id, "title": f"Judul {exc_id}", "match": match, **extra})
+    return Exception_.model_validate(
+        {"id": exc_id, "title": f"Judul {exc_id}", "match": match, **extra}
+    )
 
 
 def written(evaluation: Evaluation, text: str, rule_id: str = "r") -> list[str] | None:
@@ -85,12 +87,22 @@ TERMS = table(
     ("slang-in-term", {"any": ["yg penting"]}, "yang penting menang", ["yang penting"]),
     ("reduplication", {"any": ["teman teman"]}, "ayo tmn2!", ["tmn2"]),
     ("number-word", {"any": ["2 periode"]}, "Dua Periode!", ["Dua Periode"]),
-    ("phrase-across-nomor", {"any": ["coblos nomor 2"]}, "Ojo lali coblos no. 02", ["coblos no. 02"]),
+    (
+        "phrase-across-nomor",
+        {"any": ["coblos nomor 2"]},
+        "Ojo lali coblos no. 02",
+        ["coblos no. 02"],
+    ),
     ("glued-nomor", {"any": ["coblos nomor 2"]}, "coblos no2!", ["coblos no2"]),
     ("phrase-not-partial", {"any": ["coblos nomor 2"]}, "coblos nomor 23", None),
     ("phrase-needs-order", {"any": ["ayo dukung"]}, "dukung ayo", None),
     ("phrase-across-lines", {"any": ["ayo dukung"]}, "🎉 ayo\n  dukung 🎉", ["ayo\n  dukung"]),
-    ("zero-width-space-separates", {"any": ["dukung paslon"]}, "dukung\u200bpaslon", ["dukung\u200bpaslon"]),
+    (
+        "zero-width-space-separates",
+        {"any": ["dukung paslon"]},
+        "dukung\u200bpaslon",
+        ["dukung\u200bpaslon"],
+    ),
     ("soft-hyphen-hides-nothing", {"any": ["dukung"]}, "du\u00adkung", ["du\u00adkung"]),
     ("prefix-whole-word", {"any": ["menang*"]}, "menang!", ["menang"]),
     ("prefix-longer-word", {"any": ["menang*"]}, "menanglah", ["menanglah"]),
@@ -114,11 +126,21 @@ LOGIC = table(
     ("any-none-present", {"any": ["dukung", "pilih"]}, "tidak ada", None),
     ("all", {"all": ["paslon", "sebarkan"]}, "Sebarkan video paslon", ["Sebarkan", "paslon"]),
     ("all-needs-every", {"all": ["paslon", "sebarkan"]}, "video paslon", None),
-    ("all-and-any", {"all": ["paslon"], "any": ["share", "bagikan"]}, "paslon, bagikan!", ["paslon", "bagikan"]),
+    (
+        "all-and-any",
+        {"all": ["paslon"], "any": ["share", "bagikan"]},
+        "paslon, bagikan!",
+        ["paslon", "bagikan"],
+    ),
     ("all-and-any-missing-any", {"all": ["paslon"], "any": ["share"]}, "paslon kita", None),
     ("none-excludes", {"any": ["dukung"], "none": ["netral"]}, "dukung, tetap netral!", None),
     ("none-whole-words", {"any": ["dukung"], "none": ["netral"]}, "dukung netralitas", ["dukung"]),
-    ("none-phrase-normalised", {"any": ["dukung"], "none": ["jangan golput"]}, "dukung, JGN golput", None),
+    (
+        "none-phrase-normalised",
+        {"any": ["dukung"], "none": ["jangan golput"]},
+        "dukung, JGN golput",
+        None,
+    ),
     ("none-absent", {"any": ["dukung"], "none": ["netral"]}, "dukung paslon", ["dukung"]),
     (
         "none-beats-all-and-any",
@@ -132,14 +154,24 @@ LOGIC = table(
         "coblos pak Hendra",
         ["coblos", "Hendra"],
     ),
-    ("nested-all-in-any-half", {"any": [{"all": ["coblos", "hendra"]}, "menangkan"]}, "coblos", None),
+    (
+        "nested-all-in-any-half",
+        {"any": [{"all": ["coblos", "hendra"]}, "menangkan"]},
+        "coblos",
+        None,
+    ),
     (
         "nested-none-in-all",
         {"all": ["dukung", {"any": ["paslon"], "none": ["bukan"]}]},
         "dukung paslon",
         ["dukung", "paslon"],
     ),
-    ("nested-none-blocks", {"all": ["dukung", {"any": ["paslon"], "none": ["bukan"]}]}, "dukung bukan paslon", None),
+    (
+        "nested-none-blocks",
+        {"all": ["dukung", {"any": ["paslon"], "none": ["bukan"]}]},
+        "dukung bukan paslon",
+        None,
+    ),
 )
 
 
@@ -167,21 +199,66 @@ def test_unless(text: str, fires: bool) -> None:
 # -- near ---------------------------------------------------------------------------------
 
 NEAR = table(
-    ("adjacent", {"near": {"within": 1, "all": ["coblos", "hendra"]}}, "coblos Hendra", ["coblos", "Hendra"]),
-    ("within", {"near": {"within": 3, "all": ["coblos", "hendra"]}}, "coblos saja pak hendra", ["coblos", "hendra"]),
-    ("too-far", {"near": {"within": 2, "all": ["coblos", "hendra"]}}, "coblos saja pak hendra", None),
-    ("either-order", {"near": {"within": 3, "all": ["coblos", "hendra"]}}, "Hendra, ya coblos!", ["Hendra", "coblos"]),
-    ("default-within-5", {"near": {"all": ["coblos", "hendra"]}}, "coblos a b c d hendra", ["coblos", "hendra"]),
-    ("default-within-5-too-far", {"near": {"all": ["coblos", "hendra"]}}, "coblos a b c d e hendra", None),
+    (
+        "adjacent",
+        {"near": {"within": 1, "all": ["coblos", "hendra"]}},
+        "coblos Hendra",
+        ["coblos", "Hendra"],
+    ),
+    (
+        "within",
+        {"near": {"within": 3, "all": ["coblos", "hendra"]}},
+        "coblos saja pak hendra",
+        ["coblos", "hendra"],
+    ),
+    (
+        "too-far",
+        {"near": {"within": 2, "all": ["coblos", "hendra"]}},
+        "coblos saja pak hendra",
+        None,
+    ),
+    (
+        "either-order",
+        {"near": {"within": 3, "all": ["coblos", "hendra"]}},
+        "Hendra, ya coblos!",
+        ["Hendra", "coblos"],
+    ),
+    (
+        "default-within-5",
+        {"near": {"all": ["coblos", "hendra"]}},
+        "coblos a b c d hendra",
+        ["coblos", "hendra"],
+    ),
+    (
+        "default-within-5-too-far",
+        {"near": {"all": ["coblos", "hendra"]}},
+        "coblos a b c d e hendra",
+        None,
+    ),
     (
         "closest-pair-chosen",
         {"near": {"within": 2, "all": ["coblos", "hendra"]}},
         "coblos a b c d e f hendra coblos",
         ["hendra", "coblos"],
     ),
-    ("phrase-item", {"near": {"within": 2, "all": ["coblos", "hendra wijaya"]}}, "coblos Hendra Wijaya", ["coblos", "Hendra Wijaya"]),
-    ("three-items", {"near": {"within": 4, "all": ["ayo", "coblos", "hendra"]}}, "ayo kita coblos pak hendra", ["ayo", "coblos", "hendra"]),
-    ("one-item-missing", {"near": {"within": 4, "all": ["ayo", "coblos", "hendra"]}}, "ayo kita coblos", None),
+    (
+        "phrase-item",
+        {"near": {"within": 2, "all": ["coblos", "hendra wijaya"]}},
+        "coblos Hendra Wijaya",
+        ["coblos", "Hendra Wijaya"],
+    ),
+    (
+        "three-items",
+        {"near": {"within": 4, "all": ["ayo", "coblos", "hendra"]}},
+        "ayo kita coblos pak hendra",
+        ["ayo", "coblos", "hendra"],
+    ),
+    (
+        "one-item-missing",
+        {"near": {"within": 4, "all": ["ayo", "coblos", "hendra"]}},
+        "ayo kita coblos",
+        None,
+    ),
     (
         "nested-any",
         {"near": {"within": 2, "all": [{"any": ["coblos", "pilih"]}, {"candidate": 1}]}},
@@ -194,7 +271,12 @@ NEAR = table(
         "lihat ini",
         None,
     ),
-    ("with-other-keys", {"near": {"within": 1, "all": ["coblos", "hendra"]}, "none": ["netral"]}, "coblos hendra, eh netral", None),
+    (
+        "with-other-keys",
+        {"near": {"within": 1, "all": ["coblos", "hendra"]}, "none": ["netral"]},
+        "coblos hendra, eh netral",
+        None,
+    ),
 )
 
 
@@ -206,7 +288,12 @@ def test_near(match: dict[str, Any], text: str, expected: list[str] | None) -> N
 # -- regex (RE2, on the normalised text) -----------------------------------------------------
 
 REGEX = table(
-    ("matches-normalised", {"regex": r"coblos nomor [0-9]+"}, "Coblos No. 02 ya", ["Coblos No. 02"]),
+    (
+        "matches-normalised",
+        {"regex": r"coblos nomor [0-9]+"},
+        "Coblos No. 02 ya",
+        ["Coblos No. 02"],
+    ),
     ("list-any", {"regex": ["zzz", r"\bdukung\b"]}, "ayo dukung", ["dukung"]),
     ("no-match", {"regex": r"coblos nomor [0-9]+"}, "coblos saja", None),
     ("sees-lower-case", {"regex": "DAMAI"}, "DAMAI", None),
@@ -214,7 +301,12 @@ REGEX = table(
     ("anchored-not-later", {"regex": "^dukung"}, "ayo dukung", None),
     ("part-of-token-marks-the-token", {"regex": "menang"}, "kemenangan kita", ["kemenangan"]),
     ("with-terms", {"regex": r"nomor \d", "any": ["coblos"]}, "coblos no 3", ["coblos", "no 3"]),
-    ("money-amount", {"regex": r"\b[0-9]+ (ribu|juta)\b", "any": ["amplop"]}, "amplop 100rb", ["amplop", "100rb"]),
+    (
+        "money-amount",
+        {"regex": r"\b[0-9]+ (ribu|juta)\b", "any": ["amplop"]},
+        "amplop 100rb",
+        ["amplop", "100rb"],
+    ),
 )
 
 
@@ -255,6 +347,7 @@ HASHTAGS = table(
     ("exact-not-prefix", {"hashtags": ["#hesti"]}, "#HeStiMenang", None),
     ("prefix", {"hashtags": ["#hesti*"]}, "#HeStiMenang #HeSti", ["#HeStiMenang", "#HeSti"]),
     ("prefix-not-inside", {"hashtags": ["#menang*"]}, "#HeStiMenang", None),
+    ("rule-folded-like-posts", {"hashtags": ["#ＨｅＳｔｉ*"]}, "#HeStiMenang", ["#HeStiMenang"]),
     ("word-is-not-a-hashtag", {"hashtags": ["#hestimenang"]}, "hestimenang", None),
     ("mention-is-not-a-hashtag", {"hashtags": ["#hesti*"]}, "@hesti.official", None),
     ("several", {"hashtags": ["#coblos*", "#asalbukan*"]}, "#AsalBukanDAMAI", ["#AsalBukanDAMAI"]),
@@ -357,6 +450,12 @@ SHARED = [
     pytest.param(
         {"candidate": {"kinds": ["account"]}}, X_STATUS.format("hesti.official"), [], id="official"
     ),
+    pytest.param(
+        {"candidate": {"pair": 3, "kinds": ["winning_team"]}},
+        "https://www.tiktok.com/@relawan.fara/video/7420000000000000000",
+        [],
+        id="tiktok-url",
+    ),
     pytest.param({"candidate": 2}, X_STATUS.format("relawan.hesti"), None, id="other-pair"),
     pytest.param(
         {"candidate": "any"}, X_STATUS.format("relawan.hestiku"), None, id="longer-handle"
@@ -371,7 +470,10 @@ SHARED = [
         id="caps-nickname-in-shared-from",
     ),
     pytest.param(
-        {"candidate": {"in": ["shared_from"]}}, "Kabar Pilkada damai", None, id="word-in-shared-from"
+        {"candidate": {"in": ["shared_from"]}},
+        "Kabar Pilkada damai",
+        None,
+        id="word-in-shared-from",
     ),
 ]
 
@@ -495,7 +597,9 @@ def three_elections(tmp_path_factory: pytest.TempPathFactory) -> RuleDetector:
     (folder / "sukamundur.yaml").write_text(OTHER_CITY, encoding="utf-8")
     rules = folder / "rules.yaml"
     rules.write_text(ANY_REFERENCE, encoding="utf-8")
-    registry = load_registry([folder / "sukamaju.yaml", folder / "jawa-raya.yaml", folder / "sukamundur.yaml"])
+    registry = load_registry(
+        [folder / "sukamaju.yaml", folder / "jawa-raya.yaml", folder / "sukamundur.yaml"]
+    )
     return RuleDetector(load_rules([rules]), registry)
 
 
@@ -513,7 +617,9 @@ BUPATI, GUB, WALKOT = "pilbup-sukamaju-2024", "pilgub-jawa-raya-2024", "pilwalko
         pytest.param("Kabupaten Sukamaju", "Pilih DAMAI", {BUPATI}, id="own-bupati-race"),
         pytest.param("Kabupaten Sukamaju", "Bagus Pratama!", set(), id="not-the-other-city"),
         pytest.param("Kabupaten Sukamaju", "Pilih SAKTI", {GUB}, id="own-governor"),
-        pytest.param("Provinsi Jawa Raya", "DAMAI dan Bagus Pratama", {BUPATI, WALKOT}, id="province"),
+        pytest.param(
+            "Provinsi Jawa Raya", "DAMAI dan Bagus Pratama", {BUPATI, WALKOT}, id="province"
+        ),
         pytest.param(None, "DAMAI, SAKTI", {BUPATI, GUB}, id="no-region-every-race"),
         pytest.param("Kabupaten Entah", "DAMAI", {BUPATI}, id="unknown-region-every-race"),
     ],
@@ -635,7 +741,9 @@ def test_exceptions(
     fired: list[str],
     suppressed: list[tuple[str, str]],
 ) -> None:
-    engine = Engine([rule({"any": ["dukung"]}, category=category, **rule_extra)], exceptions, CANDIDATES)
+    engine = Engine(
+        [rule({"any": ["dukung"]}, category=category, **rule_extra)], exceptions, CANDIDATES
+    )
     evaluation = engine.match("ASN wajib netral, jangan dukung paslon")
     assert [f.rule.id for f in evaluation.fired] == fired
     assert evaluation.suppressed == suppressed
@@ -766,23 +874,33 @@ PREFILTER_RULES = [
     rule({"emoji": ["money"]}, "t.money", category="money_politics"),
     rule({"candidate": {"pair": 1, "in": ["shared_from"]}}, "t.shared"),
     rule({"candidate": {"kinds": ["gesture"]}}, "t.gesture"),
-    rule({"any": [{"all": ["ayo", "dukung"]}, {"hashtags": ["#tolak*"]}]}, "t.nested", category="attack"),
+    rule(
+        {"any": [{"all": ["ayo", "dukung"]}, {"hashtags": ["#tolak*"]}]},
+        "t.nested",
+        category="attack",
+    ),
     rule({"any": ["dukung"]}, "t.unless", unless={"any": ["jangan golput"]}),
     rule({"any": ["dukung"]}, "t.ignores", ignore_exceptions=["reminder"]),
     rule({"all": ["amplop", {"regex": r"[0-9]+"}]}, "t.all-regex", category="money_politics"),
-    rule({"any": ["serangan fajar", "sembako"], "emoji": ["money"]}, "t.any-emoji", category="money_politics"),
+    rule(
+        {"any": ["serangan fajar", "sembako"], "emoji": ["money"]},
+        "t.any-emoji",
+        category="money_politics",
+    ),
     rule({"candidate": "any", "none": ["netral"]}, "t.candidate-none", category="campaign_share"),
 ]
 PREFILTER_EXCEPTIONS = [
     exception("reminder", {"any": ["netral", "netralitas"]}, applies_to=["support"]),
     exception("education", {"hashtags": ["#temanpemilih"]}),
 ]
-VOCABULARY = (
-    "dukung pilih coblos ayo menang menangkan pertandingan nomor no. 2 02 dua tiga netral "
-    "netralitas jangan golput amplop serangan fajar sembako paslon DAMAI damai HeSti Hendra "
-    "Wijaya Darmaji Santosa petahana #Coblos3 #HeStiMenang #TolakDAMAI #TemanPemilih "
-    "@relawan.hesti ✌️ ✌🏽 ☝️ 🤟 👍 💰 💸 🎉 yg gk p1l1h anak2 mantaaap ya dan di kita 100rb"
-).split()
+VOCABULARY = " ".join(
+    [
+        "dukung pilih coblos ayo menang menangkan pertandingan nomor no. 2 02 dua tiga netral",
+        "netralitas jangan golput amplop serangan fajar sembako paslon DAMAI damai HeSti Hendra",
+        "Wijaya Darmaji Santosa petahana #Coblos3 #HeStiMenang #TolakDAMAI #TemanPemilih",
+        "@relawan.hesti ✌️ ✌🏽 ☝️ 🤟 👍 💰 💸 🎉 yg gk p1l1h anak2 mantaaap ya dan di kita 100rb",
+    ]
+).split(" ")
 SHARED_FROM = [None, None, "@relawan.hesti", X_STATUS.format("relawan.hesti"), "✌️ DAMAI", "KPU"]
 
 

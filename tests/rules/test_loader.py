@@ -1,5 +1,5 @@
-"""monitor.rules: the rule-file model (unknown keys forbidden) and the loader, which
-locates every problem in every file and loads nothing half-way."""
+"""monitor.rules: the rule language (unknown keys forbidden) and the loader, which locates
+every problem in every file and loads nothing half-way."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from monitor.errors import InputError
-from monitor.rules.loader import load_rules, rule_files
-from monitor.rules.model import Rule, RuleFile
+from monitor.rules.loader import RuleSet, load_rules, rule_files
+from monitor.rules.schema import CandidateRef, Example, Exception_, Expr, Rule, RuleFile
 
 
 def write(path: Path, text: str) -> Path:
@@ -33,11 +33,31 @@ rules:
     false_positives:
       - Pendidikan pemilih
     match:
-      any: [ayo dukung, "  coblos nomor  "]
+      any: [ayo dukung, "  coblos nomor  ", menang*, 2]
       none: [netral]
+      near: {within: 3, all: [coblos, {candidate: any}]}
+      regex: "nomor [0-9]"
+      hashtags: ["#HeStiMenang", "#coblos*"]
+      emoji: [gesture_number, "👍"]
+    unless:
+      any: [jangan golput]
+    ignore_exceptions: [voter-education]
+    criminal: true
     examples:
-      match: [Ayo dukung paslon 2]
+      match:
+        - Ayo dukung paslon 2
+        - text: lihat ini
+          shared_from: "@relawan.hesti"
+          region: Kabupaten Sukamaju
       no_match: [ASN harus netral]
+exceptions:
+  - id: voter-education
+    title: Pendidikan pemilih
+    applies_to: [support, campaign_share]
+    match:
+      hashtags: ["#TemanPemilih"]
+    examples:
+      match: ["#TemanPemilih"]
 """
 
 SECOND = """\
@@ -52,7 +72,7 @@ rules:
 """
 
 
-def test_good_file_loads(tmp_path: Path):
+def test_good_file_loads(tmp_path: Path) -> None:
     path = write(tmp_path / "rules.yaml", GOOD)
     ruleset = load_rules([path])
     [rule] = ruleset.rules
@@ -60,19 +80,55 @@ def test_good_file_loads(tmp_path: Path):
     assert (rule.category, rule.severity, rule.status) == ("support", "high", "stable")
     assert rule.legal_basis == ["SKB 2022 Lampiran II B"]
     assert rule.false_positives == ["Pendidikan pemilih"]
-    assert rule.match.any == ["ayo dukung", "coblos nomor"]  # terms are trimmed
+    assert rule.match.any == ["ayo dukung", "coblos nomor", "menang*", "2"]  # trimmed, text
     assert rule.match.none == ["netral"]
-    assert rule.examples.match == ["Ayo dukung paslon 2"]
+    assert rule.match.near is not None and rule.match.near.within == 3
+    assert rule.match.near.all[1] == Expr(candidate=CandidateRef(pair="any"))
+    assert rule.match.regex == ["nomor [0-9]"]  # one pattern becomes a list
+    assert rule.match.hashtags == ["#HeStiMenang", "#coblos*"]
+    assert rule.match.emoji == ["gesture_number", "👍"]
+    assert rule.unless == Expr(any=["jangan golput"])
+    assert rule.ignore_exceptions == ["voter-education"]
+    assert rule.criminal is True
+    assert rule.examples.match == [
+        Example(text="Ayo dukung paslon 2"),
+        Example(text="lihat ini", shared_from="@relawan.hesti", region="Kabupaten Sukamaju"),
+    ]
+    assert rule.examples.no_match == [Example(text="ASN harus netral")]
+    [exc] = ruleset.exceptions
+    assert (exc.id, exc.applies_to) == ("voter-education", ["support", "campaign_share"])
     assert ruleset.files == (path,)
+    assert {k: v.loc for k, v in ruleset.where.items()} == {
+        "support.appeal": ("rules", 0),
+        "voter-education": ("exceptions", 0),
+    }
 
 
-def test_defaults_of_optional_fields(tmp_path: Path):
+def test_defaults_of_optional_fields(tmp_path: Path) -> None:
     [rule] = load_rules([write(tmp_path / "r.yaml", SECOND)]).rules
     assert rule.status == "experimental"
     assert rule.description == ""
     assert rule.false_positives == []
-    assert rule.match.any == [] and rule.match.none == []
+    assert rule.match.any is None and rule.match.none is None
+    assert rule.unless is None
+    assert rule.ignore_exceptions == []
+    assert rule.criminal is False
     assert (rule.examples.match, rule.examples.no_match) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("value", "pair", "kinds", "where"),
+    [
+        pytest.param("any", "any", 10, ["text", "shared_from"], id="any"),
+        pytest.param(2, 2, 10, ["text", "shared_from"], id="number"),
+        pytest.param({"pair": 1, "kinds": ["name"]}, 1, 1, ["text", "shared_from"], id="kinds"),
+        pytest.param({"in": ["shared_from"]}, "any", 10, ["shared_from"], id="in"),
+    ],
+)
+def test_candidate_shorthands(value: object, pair: object, kinds: int, where: list[str]) -> None:
+    ref = Expr.model_validate({"candidate": value}).candidate
+    assert ref is not None
+    assert (ref.pair, len(ref.kinds), ref.in_) == (pair, kinds, where)
 
 
 @pytest.mark.parametrize(
@@ -81,14 +137,16 @@ def test_defaults_of_optional_fields(tmp_path: Path):
         pytest.param("", id="empty"),
         pytest.param("# just a comment\n", id="comment"),
         pytest.param("rules: []\n", id="no-rules"),
+        pytest.param("exceptions: []\n", id="no-exceptions"),
         pytest.param("{}\n", id="empty-mapping"),
     ],
 )
-def test_files_without_rules_load_empty(tmp_path: Path, text: str):
-    assert load_rules([write(tmp_path / "r.yaml", text)]).rules == ()
+def test_files_without_rules_load_empty(tmp_path: Path, text: str) -> None:
+    ruleset = load_rules([write(tmp_path / "r.yaml", text)])
+    assert (ruleset.rules, ruleset.exceptions) == ((), ())
 
 
-def test_directories_are_searched_for_yaml_files(tmp_path: Path):
+def test_directories_are_searched_for_yaml_files(tmp_path: Path) -> None:
     write(tmp_path / "pack" / "b.yaml", SECOND)
     write(tmp_path / "pack" / "a.yml", GOOD)
     write(tmp_path / "pack" / "sub" / "c.yaml", "rules: []\n")
@@ -107,13 +165,13 @@ def test_directories_are_searched_for_yaml_files(tmp_path: Path):
     assert ruleset.files == tuple(files)
 
 
-def test_rule_order_follows_the_paths_given(tmp_path: Path):
+def test_rule_order_follows_the_paths_given(tmp_path: Path) -> None:
     a = write(tmp_path / "a.yaml", GOOD)
     b = write(tmp_path / "b.yaml", SECOND)
     assert [r.id for r in load_rules([b, a]).rules] == ["money.dawn", "support.appeal"]
 
 
-def test_version_is_a_hash_of_the_files(tmp_path: Path):
+def test_version_is_a_hash_of_the_files(tmp_path: Path) -> None:
     path = write(tmp_path / "rules.yaml", GOOD)
     first = load_rules([path]).version
     assert len(first) == 64
@@ -123,6 +181,12 @@ def test_version_is_a_hash_of_the_files(tmp_path: Path):
     assert first == expected
     write(path, GOOD.replace("severity: high", "severity: medium"))
     assert load_rules([path]).version != first
+
+
+def test_empty_ruleset() -> None:
+    empty = RuleSet.empty()
+    assert (empty.rules, empty.exceptions, empty.files, empty.where) == ((), (), (), {})
+    assert empty.version == hashlib.sha256().hexdigest()
 
 
 # -- every problem, located -------------------------------------------------------------
@@ -140,9 +204,10 @@ rules:
 
 
 def broken(**replace: str) -> str:
-    """RULE with lines replaced: ``broken(title="    title: ''")``."""
+    """RULE with lines replaced: ``broken(title="    title: ''")``; ``extra`` appends lines
+    after ``any: [kata]`` (line 8), so an extra line 9 sits inside ``match:``."""
     lines = RULE.format(id="a.b").splitlines()
-    names = {"id": 1, "title": 2, "category": 3, "severity": 4, "legal_basis": 5}
+    names = {"id": 1, "title": 2, "category": 3, "severity": 4, "legal_basis": 5, "any": 7}
     for name, text in replace.items():
         if name == "extra":
             lines.append(text)
@@ -151,8 +216,12 @@ def broken(**replace: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+EMPTY_EXPR = "ekspresi kosong"
+QUOTE_IT = "beri tanda kutip"
+
 # text, then every problem as (line, col, code, a word of its message)
 BROKEN = [
+    # the rule's own keys
     pytest.param(
         broken(extra="    author: me"), [(9, 5, "unknown-key", "'author'")], id="unknown-key"
     ),
@@ -196,45 +265,203 @@ BROKEN = [
     ),
     pytest.param(broken(id="  - id: 12"), [(2, 9, "invalid-value", "teks")], id="id-not-text"),
     pytest.param(
+        broken(extra="    criminal: maybe"),
+        [(9, 15, "invalid-value", "true atau false")],
+        id="criminal-not-bool",
+    ),
+    pytest.param(
+        broken(extra="    ignore_exceptions: netral"),
+        [(9, 24, "invalid-value", "daftar")],
+        id="ignore-exceptions-not-list",
+    ),
+    # terms
+    pytest.param(
         broken(extra="      all: [ok, no, 'no']"),
-        [(9, 17, "invalid-value", 'beri tanda kutip: "no"')],
+        [(9, 17, "invalid-value", f'{QUOTE_IT}: "no"')],
         id="unquoted-no-term",
     ),
     pytest.param(
         broken(extra="      none:\n        - fine\n        - On\n        - 2024"),
-        [
-            (11, 11, "invalid-value", 'beri tanda kutip: "On"'),
-            (12, 11, "invalid-value", "tanda kutip"),
-        ],
+        [(11, 11, "invalid-value", f'{QUOTE_IT}: "On"')],
         id="every-bad-term-located",
+    ),
+    pytest.param(
+        broken(any="      any: [kata, 'no']", extra="      near: {all: [yes, x]}"),
+        [(9, 20, "invalid-value", f'{QUOTE_IT}: "yes"')],
+        id="unquoted-yes-in-near",
     ),
     pytest.param(
         broken(extra="      none: ['  ']"), [(9, 14, "invalid-value", "kosong")], id="blank-term"
     ),
     pytest.param(
-        RULE.format(id="a.b").replace("any: [kata]", "none: [x]"),
-        [(8, 7, "invalid-value", "'any' atau 'all'")],
-        id="match-without-any-or-all",
+        broken(any="      any: [kata, '*']"),
+        [(8, 19, "invalid-value", "istilah kosong")],
+        id="star-alone",
+    ),
+    pytest.param(
+        broken(any="      any: [kata, 'me*nang']"),
+        [(8, 19, "invalid-value", "'*' hanya boleh di akhir")],
+        id="star-in-the-middle",
+    ),
+    pytest.param(
+        broken(any="      any:\n        - kata\n        - '*menang'"),
+        [(10, 11, "invalid-value", "'*' hanya boleh di akhir")],
+        id="star-at-the-start",
+    ),
+    # expressions
+    pytest.param(
+        broken(extra="      some: [x]"), [(9, 7, "unknown-key", "'some'")], id="unknown-expr-key"
+    ),
+    pytest.param(
+        broken(any="      any:\n        - kata\n        - {anyy: [x]}"),
+        [(10, 12, "unknown-key", "'anyy'")],
+        id="unknown-key-in-nested-expr",
+    ),
+    pytest.param(
+        broken(any="      none: [x]"),
+        [(8, 7, "invalid-value", "'none' saja tidak cukup")],
+        id="none-alone",
+    ),
+    pytest.param(
+        broken(any="      any:\n        - kata\n        - none: [x]"),
+        [(10, 11, "invalid-value", "'none' saja tidak cukup")],
+        id="none-alone-nested",
+    ),
+    pytest.param(
+        broken(extra="    unless:\n      none: [x]"),
+        [(10, 7, "invalid-value", "'none' saja tidak cukup")],
+        id="none-alone-in-unless",
     ),
     pytest.param(
         "rules:\n  - id: a.b\n    title: Judul\n    category: support\n    severity: high\n"
         "    legal_basis: [dasar]\n    match: {}\n",
-        [(7, 12, "invalid-value", "'any' atau 'all'")],
+        [(7, 12, "invalid-value", EMPTY_EXPR)],
         id="empty-match",
     ),
     pytest.param(
-        broken(extra="      some: [x]"), [(9, 7, "unknown-key", "'some'")], id="unknown-match-key"
+        broken(any="      any: [kata, {}]"),
+        [(8, 19, "invalid-value", EMPTY_EXPR)],
+        id="empty-nested-expr",
     ),
+    pytest.param(
+        broken(extra="    unless: {}"), [(9, 13, "invalid-value", EMPTY_EXPR)], id="empty-unless"
+    ),
+    pytest.param(
+        broken(any="      any: []"),
+        [(8, 12, "invalid-value", "paling sedikit 1")],
+        id="empty-any",
+    ),
+    pytest.param(
+        broken(extra="      regex: '(a)\\1'"),
+        [(9, 14, "invalid-value", "RE2")],
+        id="backreference-not-re2",
+    ),
+    pytest.param(
+        broken(extra="      regex:\n        - ok\n        - 'x(?=y)'"),
+        [(11, 11, "invalid-value", "invalid perl operator")],
+        id="lookahead-not-re2-located",
+    ),
+    pytest.param(
+        broken(extra="      regex: '['"), [(9, 14, "invalid-value", "missing ]")], id="bad-regex"
+    ),
+    pytest.param(
+        broken(extra="      hashtags: ['#ok', menang]"),
+        [(9, 25, "invalid-value", "harus diawali '#'")],
+        id="hashtag-without-hash",
+    ),
+    pytest.param(
+        broken(extra="      hashtags: ['#*']"),
+        [(9, 18, "invalid-value", "kosong")],
+        id="hashtag-empty",
+    ),
+    pytest.param(
+        broken(extra="      hashtags: ['#salam*jari*']"),
+        [(9, 18, "invalid-value", "'*' hanya boleh di akhir")],
+        id="hashtag-star-in-the-middle",
+    ),
+    pytest.param(
+        broken(extra="      hashtags: ['#hesti menang']"),
+        [(9, 18, "invalid-value", "huruf, angka")],
+        id="hashtag-with-space",
+    ),
+    pytest.param(
+        broken(extra="      emoji: []"),
+        [(9, 14, "invalid-value", "paling sedikit 1")],
+        id="emoji-empty-list",
+    ),
+    pytest.param(
+        broken(extra="      candidate: 0"),
+        [(9, 18, "invalid-value", "mulai dari 1")],
+        id="candidate-0",
+    ),
+    pytest.param(
+        broken(extra="      candidate: {pair: 0}"),
+        [(9, 25, "invalid-value", "mulai dari 1")],
+        id="candidate-pair-0",
+    ),
+    pytest.param(
+        broken(extra="      candidate: {kinds: [photo]}"),
+        [(9, 27, "invalid-value", "'photo'")],
+        id="candidate-unknown-kind",
+    ),
+    pytest.param(
+        broken(extra="      candidate: {in: [bio]}"),
+        [(9, 24, "invalid-value", "'bio'")],
+        id="candidate-unknown-place",
+    ),
+    pytest.param(
+        broken(extra="      candidate: {who: 1}"),
+        [(9, 19, "unknown-key", "'who'")],
+        id="candidate-unknown-key",
+    ),
+    pytest.param(
+        broken(extra="      near: {within: 3, all: [coblos]}"),
+        [(9, 30, "invalid-value", "paling sedikit 2")],
+        id="near-one-item",
+    ),
+    pytest.param(
+        broken(extra="      near: {within: 0, all: [a, b]}"),
+        [(9, 22, "invalid-value", "paling kecil 1")],
+        id="near-within-0",
+    ),
+    # examples
     pytest.param(
         broken(extra="    examples:\n      match: [yes]\n      maybe: [x]"),
         [
-            (10, 15, "invalid-value", 'beri tanda kutip: "yes"'),
+            (10, 15, "invalid-value", f'{QUOTE_IT}: "yes"'),
             (11, 7, "unknown-key", "'maybe'"),
         ],
         id="examples",
     ),
+    pytest.param(
+        broken(extra="    examples:\n      match:\n        - {text: hi, where: x}"),
+        [(11, 22, "unknown-key", "'where'")],
+        id="example-unknown-key",
+    ),
+    pytest.param(
+        broken(extra="    examples:\n      no_match:\n        - {region: x}"),
+        [(11, 11, "missing-key", "'text'")],
+        id="example-without-text",
+    ),
+    # exceptions
+    pytest.param(
+        "exceptions:\n  - id: e\n    title: t\n    applies_to: [campaign]\n    match: {any: [x]}\n",
+        [(4, 18, "invalid-value", "'campaign'")],
+        id="exception-unknown-category",
+    ),
+    pytest.param(
+        "exceptions:\n  - id: e\n    title: t\n    category: support\n    match: {any: [x]}\n",
+        [(4, 5, "unknown-key", "'category'")],
+        id="exception-unknown-key",
+    ),
+    pytest.param(
+        "exceptions:\n  - id: e\n    title: t\n",
+        [(2, 5, "missing-key", "'match'")],
+        id="exception-no-match",
+    ),
+    # the file
     pytest.param("rules: 5\n", [(1, 8, "invalid-value", "daftar")], id="rules-not-list"),
-    pytest.param("- id: a\n", [(1, 1, "invalid-value", "pemetaan")], id="file-not-mapping"),
+    pytest.param("- id: a\n", [(1, 1, "not-mapping", "'rules:'")], id="file-not-mapping"),
     pytest.param("rule:\n  - id: a\n", [(1, 1, "unknown-key", "'rule'")], id="misspelt-rules"),
     pytest.param(
         RULE.format(id="a.b") + "  - id: a.b\n    title: t\n",
@@ -248,8 +475,13 @@ BROKEN = [
     ),
     pytest.param(
         RULE.format(id="a.b") + RULE.format(id="a.b").replace("rules:\n", ""),
-        [(9, 9, "duplicate-rule-id", "'a.b'")],
+        [(9, 9, "duplicate-id", "'a.b'")],
         id="duplicate-id-same-file",
+    ),
+    pytest.param(
+        RULE.format(id="a.b") + "exceptions:\n  - id: a.b\n    title: t\n    match: {any: [x]}\n",
+        [(10, 9, "duplicate-id", "'a.b'")],
+        id="duplicate-id-rule-and-exception",
     ),
     pytest.param(
         RULE.format(id="a.b") + "    match:\n      any: [x]\n",
@@ -263,7 +495,7 @@ BROKEN = [
 @pytest.mark.parametrize(("text", "expected"), BROKEN)
 def test_broken_rule_file_is_located(
     tmp_path: Path, text: str, expected: list[tuple[int, int, str, str]]
-):
+) -> None:
     path = write(tmp_path / "rules.yaml", text)
     with pytest.raises(InputError) as caught:
         load_rules([path])
@@ -274,7 +506,17 @@ def test_broken_rule_file_is_located(
         assert word in problem.message, str(problem)
 
 
-def test_all_problems_in_one_rule_are_reported(tmp_path: Path):
+def test_two_bad_terms_are_both_located(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "rules.yaml",
+        broken(extra="      none:\n        - fine\n        - On\n        - me*nang"),
+    )
+    with pytest.raises(InputError) as caught:
+        load_rules([path])
+    assert [(p.line, p.col) for p in caught.value.problems] == [(11, 11), (12, 11)]
+
+
+def test_all_problems_in_one_rule_are_reported(tmp_path: Path) -> None:
     path = write(
         tmp_path / "rules.yaml",
         "rules:\n"
@@ -285,7 +527,8 @@ def test_all_problems_in_one_rule_are_reported(tmp_path: Path):
         "    legal_basis: []\n"
         "    colour: red\n"
         "    match:\n"
-        "      any: [no]\n",
+        "      any: [no]\n"
+        "      hashtags: [tag]\n",
     )
     with pytest.raises(InputError) as caught:
         load_rules([path])
@@ -298,10 +541,11 @@ def test_all_problems_in_one_rule_are_reported(tmp_path: Path):
         (6, 18, "invalid-value"),
         (7, 5, "unknown-key"),
         (9, 13, "invalid-value"),
+        (10, 18, "invalid-value"),
     ]
 
 
-def test_duplicate_id_across_files_names_the_first(tmp_path: Path):
+def test_duplicate_id_across_files_names_the_first(tmp_path: Path) -> None:
     first = write(tmp_path / "a.yaml", RULE.format(id="same.id"))
     second = write(tmp_path / "b.yaml", "# another file\n" + RULE.format(id="same.id"))
     with pytest.raises(InputError) as caught:
@@ -311,12 +555,12 @@ def test_duplicate_id_across_files_names_the_first(tmp_path: Path):
         str(second),
         3,
         9,
-        "duplicate-rule-id",
+        "duplicate-id",
     )
     assert f"{first}:2" in problem.message
 
 
-def test_problems_in_every_file_are_reported_together(tmp_path: Path):
+def test_problems_in_every_file_are_reported_together(tmp_path: Path) -> None:
     syntax = write(tmp_path / "a.yaml", "rules: [\n")
     invalid = write(tmp_path / "b.yaml", broken(severity="    severity: severe"))
     fine = write(tmp_path / "c.yaml", SECOND)
@@ -334,7 +578,7 @@ def test_problems_in_every_file_are_reported_together(tmp_path: Path):
 # -- the model on its own ---------------------------------------------------------------
 
 
-def test_rule_model_forbids_unknown_keys():
+def test_rule_model_forbids_unknown_keys() -> None:
     data = {
         "id": "a",
         "title": "t",
@@ -351,9 +595,11 @@ def test_rule_model_forbids_unknown_keys():
     ]
     with pytest.raises(ValidationError):
         RuleFile.model_validate({"rules": [], "version": 2})
+    with pytest.raises(ValidationError):
+        Exception_.model_validate({"id": "e", "title": "t", "match": {"any": ["k"]}, "x": 1})
 
 
-def test_rules_are_frozen(tmp_path: Path):
+def test_rules_are_frozen(tmp_path: Path) -> None:
     [rule] = load_rules([write(tmp_path / "r.yaml", SECOND)]).rules
     with pytest.raises(ValidationError):
         rule.severity = "low"  # type: ignore[misc]

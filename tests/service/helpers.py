@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from tests.conftest import post_line, write_lines, write_watchlist
@@ -16,6 +17,9 @@ rules:
     legal_basis: ["UU 10/2016 Ps. 187A"]
     match:
       any: [serangan fajar]
+    examples:
+      match: [besok serangan fajar di posko 7]
+      no_match: [fajar menyingsing]
   - id: support.appeal
     title: Ajakan memilih
     category: support
@@ -25,13 +29,19 @@ rules:
     match:
       any: [coblos nomor]
       none: [netral]
+    examples:
+      match: [ayo coblos nomor 2 ya]
+      no_match: ["ASN netral, jangan ajak coblos nomor tertentu"]
 """
 
 HANDLES = ["@ani", "@budi", "@citra", "@dedi", "@eka"]
 
 
-def make_project(root: Path, *, posts: list[str], batch_size: int = 100) -> Path:
-    """A config with a JSONL collector, the rules above, and a five-person watchlist."""
+def make_project(
+    root: Path, *, posts: list[str], batch_size: int = 100, candidates: bool = False
+) -> Path:
+    """A config with a JSONL collector, the rules above, and a five-person watchlist from
+    Kabupaten Sukamaju; with ``candidates``, also the Sukamaju candidate registry."""
     (root / "rules").mkdir(parents=True, exist_ok=True)
     (root / "rules" / "rules.yaml").write_text(RULES, encoding="utf-8")
     write_lines(root / "posts.jsonl", posts)
@@ -43,16 +53,19 @@ def make_project(root: Path, *, posts: list[str], batch_size: int = 100) -> Path
         ],
     )
     config = root / "monitor.yaml"
-    config.write_text(
-        f"""\
+    text = f"""\
 var_dir: var
 rules: {{paths: [rules]}}
 collectors:
   feed: {{type: jsonl, path: posts.jsonl}}
 pipeline: {{batch_size: {batch_size}}}
-""",
-        encoding="utf-8",
-    )
+"""
+    if candidates:
+        registry = files("monitor.rules").joinpath("data/example-registry.yaml")
+        (root / "candidates").mkdir(exist_ok=True)
+        (root / "candidates" / "sukamaju.yaml").write_text(registry.read_text("utf-8"), "utf-8")
+        text += "candidates: {paths: [candidates]}\n"
+    config.write_text(text, encoding="utf-8")
     return config
 
 

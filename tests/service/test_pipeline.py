@@ -1,5 +1,5 @@
 """One pass of the pipeline through real parts: JSONL collector, SQLite/PostgreSQL,
-keyword rules, decisions and alerts."""
+the rule engine, decisions and alerts."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from monitor.collect.base import Collector
 from monitor.domain import Account, Post
-from monitor.errors import CollectError
-from monitor.service.components import build_collectors, build_detector
+from monitor.errors import CollectError, InputError
+from monitor.service.components import build_collectors, build_decider
 from monitor.service.pipeline import run_once
 from monitor.settings import load_settings
 from monitor.store import Store
@@ -23,7 +23,7 @@ from monitor.store.models import AlertRow, CollectionRunRow, CursorRow, Decision
 from monitor.store.runs import start_run
 from monitor.watchlist.sync import import_watchlist
 from tests.conftest import post_line
-from tests.service.helpers import expected_alerts, make_project, many_posts
+from tests.service.helpers import RULES, expected_alerts, make_project, many_posts
 
 
 def counts(store: Store) -> dict[str, int]:
@@ -43,7 +43,7 @@ def run(store: Store, config: Path):  # type: ignore[no-untyped-def]
     return run_once(
         store,
         build_collectors(settings, doc),
-        build_detector(settings),
+        build_decider(settings),
         batch_size=settings.pipeline.batch_size,
     )
 
@@ -92,7 +92,8 @@ def test_decisions_explain_themselves(store: Store, project: Path) -> None:
     [match] = decision.matches
     assert match["rule_id"] == "money.dawn"
     assert match["spans"] == [[6, 20, "serangan fajar"]]
-    assert decision.versions["detector"].startswith("rules:")
+    assert decision.versions["rules"].startswith("rules:")
+    assert "app" in decision.versions
 
 
 def test_every_poll_is_recorded(store: Store, project: Path) -> None:
@@ -146,7 +147,7 @@ def test_one_accounts_failure_never_stops_another(store: Store, project: Path) -
     collector = FlakyCollector(
         FlakySettings(broken="@citra"), instance="flaky", base_dir=project.parent
     )
-    report = run_once(store, {"flaky": collector}, build_detector(settings), batch_size=10)
+    report = run_once(store, {"flaky": collector}, build_decider(settings), batch_size=10)
     [collected] = report.collected
     assert collected.failed_accounts == 1
     assert "@citra" in collected.errors[0] and "503" in collected.errors[0]
@@ -154,3 +155,43 @@ def test_one_accounts_failure_never_stops_another(store: Store, project: Path) -
     with store.session() as session:
         statuses = sorted(session.scalars(select(CollectionRunRow.status)).all())
     assert statuses == ["error", "ok", "ok", "ok", "ok"]
+
+
+def test_rules_whose_examples_fail_are_refused(tmp_path: Path) -> None:
+    config = make_project(tmp_path, posts=[])
+    broken = RULES.replace("match: [ayo coblos nomor 2 ya]", "match: [ayo pilih nomor 2 ya]")
+    (tmp_path / "rules" / "rules.yaml").write_text(broken, encoding="utf-8")
+    settings, _ = load_settings(config)
+    with pytest.raises(InputError) as caught:
+        build_decider(settings)
+    assert [p.code for p in caught.value.problems] == ["example-failed"]
+
+
+def test_decisions_record_stage_and_route_with_a_registry(store: Store, tmp_path: Path) -> None:
+    posts = [
+        post_line(
+            "1", "besok serangan fajar", author="@ani", created_at="2024-09-10T08:00:00+07:00"
+        ),
+        post_line(
+            "2", "ayo coblos nomor 2", author="@budi", created_at="2024-09-10T08:00:00+07:00"
+        ),
+        post_line(
+            "3", "ayo coblos nomor 2", author="@citra", created_at="2024-10-10T08:00:00+07:00"
+        ),
+        post_line("4", "makan siang", author="@dedi", created_at="2024-10-10T08:00:00+07:00"),
+    ]
+    config = make_project(tmp_path, posts=posts, candidates=True)
+    import_watchlist(store, tmp_path / "watchlist.csv")
+    run(store, config)
+    with store.session() as session:
+        rows = session.execute(
+            select(PostRow.post_id, DecisionRow.stage, DecisionRow.route)
+            .join(DecisionRow, DecisionRow.post_id == PostRow.id)
+            .order_by(PostRow.post_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("1", "pre_candidacy", "criminal"),
+        ("2", "pre_candidacy", "ethics"),
+        ("3", "campaign", "discipline"),
+        ("4", "campaign", None),
+    ]

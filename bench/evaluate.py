@@ -79,15 +79,33 @@ def write_posts(texts: Iterable[str], path: Path, created_at: str) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as out:
         for i, text in enumerate(texts):
-            record = {"id": str(i), "platform": "x", "author": "@eval", "text": text, "created_at": created_at}
+            record = {
+                "id": str(i),
+                "platform": "x",
+                "author": "@eval",
+                "text": text,
+                "created_at": created_at,
+            }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count
 
 
-def scan(source: Path, config: Path, candidates: Path | None, workdir: Path) -> list[dict[str, object]]:
+def scan(
+    source: Path, config: Path, candidates: Path | None, workdir: Path
+) -> list[dict[str, object]]:
     out = workdir / (source.stem + ".out.jsonl")
-    command = [sys.executable, "-m", "monitor", "-c", str(config), "scan", str(source), "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "monitor",
+        "-c",
+        str(config),
+        "scan",
+        str(source),
+        "--out",
+        str(out),
+    ]
     if candidates is not None:
         command += ["--candidates", str(candidates)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
@@ -101,10 +119,25 @@ def ordinary_sets(shared: Path) -> list[tuple[str, Iterable[str], str, bool]]:
     return [
         ("EmoT tweets (2018)", emot(data), "2019-03-01T12:00:00+07:00", True),
         ("SmSA reviews/comments", smsa(data), "2019-03-01T12:00:00+07:00", True),
-        ("HS=0, Abusive=0 tweets (2019)", hate_speech(data, hateful=False), "2019-03-01T12:00:00+07:00", True),
-        ("hate-speech tweets (2019)", hate_speech(data, hateful=True), "2019-03-01T12:00:00+07:00", False),
+        (
+            "HS=0, Abusive=0 tweets (2019)",
+            hate_speech(data, hateful=False),
+            "2019-03-01T12:00:00+07:00",
+            True,
+        ),
+        (
+            "hate-speech tweets (2019)",
+            hate_speech(data, hateful=True),
+            "2019-03-01T12:00:00+07:00",
+            False,
+        ),
         ("political hoaxes (2024)", hoaxes(data, "politics"), "2019-03-01T12:00:00+07:00", False),
-        ("other + scam hoaxes (2024)", (t for n in ("others", "scam") for t in hoaxes(data, n)), "2019-03-01T12:00:00+07:00", True),
+        (
+            "other + scam hoaxes (2024)",
+            (t for n in ("others", "scam") for t in hoaxes(data, n)),
+            "2019-03-01T12:00:00+07:00",
+            True,
+        ),
     ]
 
 
@@ -112,13 +145,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=ROOT / "rules")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--show", type=int, default=0, help="print N flagged ordinary posts per set")
+    parser.add_argument(
+        "--show", type=int, default=0, help="print N flagged ordinary posts per set"
+    )
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         config = work / "monitor.yaml"
-        config.write_text(f"var_dir: {work / 'var'}\nrules: {{paths: [{args.rules.resolve()}]}}\n", encoding="utf-8")
+        config.write_text(
+            f"var_dir: {work / 'var'}\nrules: {{paths: [{args.rules.resolve()}]}}\n",
+            encoding="utf-8",
+        )
         print("== 1. Flag rate on real posts (candidates: Pilpres 2019) ==")
         if not (args.shared / "eval-data").is_dir():
             print(f"   skipped: {args.shared / 'eval-data'} is absent")
@@ -132,17 +170,23 @@ def main() -> int:
                 by_category = Counter(str(r["category"]) for r in flagged)
                 rate = len(flagged) / max(total, 1)
                 goal = "  (goal <= 0.5%)" if is_ordinary else "  (no goal: political text)"
-                print(f"   {name:<32} {len(flagged):5d} / {total:6d} = {rate:6.2%}{goal}  {dict(by_category)}")
+                print(
+                    f"   {name:<32} {len(flagged):5d} / {total:6d} = {rate:6.2%}{goal}  {dict(by_category)}"
+                )
                 if is_ordinary:
                     ordinary[0] += len(flagged)
                     ordinary[1] += total
                     if args.show:
                         lines = source.read_text(encoding="utf-8").splitlines()
                         for r in flagged[: args.show]:
-                            print(f"      [{r['rules']}] {json.loads(lines[int(str(r['id']))])['text'][:160]!r}")
+                            print(
+                                f"      [{r['rules']}] {json.loads(lines[int(str(r['id']))])['text'][:160]!r}"
+                            )
             overall = ordinary[0] / max(ordinary[1], 1)
             ok &= overall <= 0.005
-            print(f"   {'all ordinary posts':<32} {ordinary[0]:5d} / {ordinary[1]:6d} = {overall:6.2%}  goal <= 0.50%: {'met' if overall <= 0.005 else 'NOT met'}")
+            print(
+                f"   {'all ordinary posts':<32} {ordinary[0]:5d} / {ordinary[1]:6d} = {overall:6.2%}  goal <= 0.50%: {'met' if overall <= 0.005 else 'NOT met'}"
+            )
         print("\n== 2. The project's labelled posts (examples/demo, registries of the demo) ==")
         demo = ROOT / "examples" / "demo"
         labels = {}
@@ -174,7 +218,9 @@ def main() -> int:
         neutral = flagged_by_label["political_neutral"] / max(by_label["political_neutral"], 1)
         other = flagged_by_label["non_political"] / max(by_label["non_political"], 1)
         ok &= recall >= 0.9 and neutral <= 0.10
-        print(f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged {neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%}")
+        print(
+            f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged {neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%}"
+        )
     print("\nall goals met" if ok else "\nSOME GOALS NOT MET")
     return 0
 

@@ -27,7 +27,23 @@ from monitor.rules.check import check_rules
 from monitor.rules.registry import load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
-SYLLABLES = ["ka", "ri", "mu", "ta", "sa", "na", "lo", "pe", "du", "gi", "ban", "tor", "sun", "jar", "wi"]
+SYLLABLES = [
+    "ka",
+    "ri",
+    "mu",
+    "ta",
+    "sa",
+    "na",
+    "lo",
+    "pe",
+    "du",
+    "gi",
+    "ban",
+    "tor",
+    "sun",
+    "jar",
+    "wi",
+]
 
 
 def generated_rules(path: Path, rng: random.Random) -> list[str]:
@@ -106,15 +122,21 @@ def main() -> None:
         registry = load_registry([ROOT / "examples/demo/candidates"])
         detector = RuleDetector(report.ruleset, registry)
     ruleset = report.ruleset
-    print(f"rules: {len(ruleset.rules)} ({len(terms)} generated terms, 50 regexes), "
-          f"{len(ruleset.exceptions)} exceptions, {len(detector.engine.candidates)} candidate terms")
+    print(
+        f"rules: {len(ruleset.rules)} ({len(terms)} generated terms, 50 regexes), "
+        f"{len(ruleset.exceptions)} exceptions, {len(detector.engine.candidates)} candidate terms"
+    )
     posts = corpus(args.posts)
 
     def engine(batch: list[str]) -> int:
         return sum(len(detector.engine.match(text).fired) for text in batch)
 
-    all_terms = terms + [t for r in ruleset.rules for t in (r.match.any or []) if isinstance(t, str)]
-    alternation = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in sorted(all_terms, key=len, reverse=True)) + r")\b")
+    all_terms = terms + [
+        t for r in ruleset.rules for t in (r.match.any or []) if isinstance(t, str)
+    ]
+    alternation = re.compile(
+        r"\b(?:" + "|".join(re.escape(t) for t in sorted(all_terms, key=len, reverse=True)) + r")\b"
+    )
 
     def plain_re(batch: list[str]) -> int:
         return sum(1 for text in batch for _ in alternation.finditer(text.lower()))
@@ -122,7 +144,9 @@ def main() -> None:
     print("one core, same posts, same run:")
     ours = timed("asn-monitor engine (normalise + rules + refs)", engine, posts)
     theirs = timed(f"plain re alternation of {len(all_terms)} terms", plain_re, posts)
-    print(f"ratio engine / plain re: {ours / theirs:.2f}x   goal >= 20,000 posts/s: {'met' if ours >= 20_000 else 'NOT met'}")
+    print(
+        f"ratio engine / plain re: {ours / theirs:.2f}x   goal >= 20,000 posts/s: {'met' if ours >= 20_000 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,17 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.domain import EmploymentType, Span, severity_rank
-from monitor.labels import CATEGORY, DAYS, MONTHS, PLATFORM, SEVERITY, STATUS, label
+from monitor.labels import (
+    CATEGORY,
+    DAYS,
+    MONTHS,
+    PLATFORM,
+    ROUTE,
+    SEVERITY,
+    STAGE,
+    STATUS,
+    label,
+)
 from monitor.store import Store
 from monitor.store.alerts import alerts_raised_between
 from monitor.store.models import AlertRow
@@ -43,6 +53,8 @@ class DigestItem:
     spans: tuple[Span, ...]
     rules: tuple[RuleHit, ...]
     shared_from: str | None
+    stage: str | None = None
+    route: str | None = None
 
     @property
     def segments(self) -> list[tuple[str, bool]]:
@@ -142,6 +154,8 @@ def _item(alert: AlertRow, tz: ZoneInfo) -> DigestItem:
         spans=spans,
         rules=tuple(RuleHit(m["rule_id"], m["title"]) for m in matches),
         shared_from=post.shared_from,
+        stage=alert.decision.stage,
+        route=alert.decision.route,
     )
 
 
@@ -159,7 +173,14 @@ def build_daily_digest(store: Store, day: date, tz: ZoneInfo, *, now: datetime) 
     return Digest(day, str(tz), start, end, now.astimezone(tz), groups)
 
 
-LABELS = {"category": CATEGORY, "severity": SEVERITY, "status": STATUS, "platform": PLATFORM}
+LABELS = {
+    "category": CATEGORY,
+    "severity": SEVERITY,
+    "status": STATUS,
+    "platform": PLATFORM,
+    "stage": STAGE,
+    "route": ROUTE,
+}
 
 
 def label_of(kind: str, code: str | None) -> str:

@@ -60,6 +60,30 @@ class CandidateTerm:
         )
 
 
+def _word_in_tag(written: str, tag: str, start: int, end: int) -> bool:
+    """Whether ``tag[start:end]`` is a word of a hashtag: at the tag's start or end
+    (#darmajimenang, #tolakdarmaji) or a capitalised word inside it (#AyoDarmajiMenang),
+    not the inside of another word (#positivity does not name "Siti"). ``written`` is the
+    tag as written, which gives the capitals; ``tag`` the folded tag."""
+    if start == 0 or end == len(tag):
+        return True
+    if len(written) != len(tag):  # folding changed the length: no capitals to go by
+        return False
+
+    def boundary(i: int) -> bool:
+        before, at = written[i - 1], written[i]
+        if not before.isalpha() or not at.isalpha():
+            return True  # a digit or "_" between words
+        if at.isupper() and not before.isupper():
+            return True  # camelCase: "...Darmaji"
+        # an all-capitals word before a capitalised one: "DAMAIMenang"
+        return (
+            before.isupper() and at.isupper() and i + 1 < len(written) and written[i + 1].islower()
+        )
+
+    return boundary(start) and boundary(end)
+
+
 @lru_cache(maxsize=1)
 def emoji_classes() -> dict[str, frozenset[str]]:
     """Emoji classes from ``data/emoji.yaml``: class name -> emoji (without selectors)."""
@@ -254,8 +278,14 @@ class Engine:
         found = []
         for index, hashtag in norm.hashtags:
             tag = hashtag[1:]
+            raw = ""
             for key, ref_id in self._in_hashtags:
                 at = tag.find(key)
+                if at < 0:
+                    continue
+                raw = raw or norm.original[norm.wstarts[index] + 1 : norm.ends[index]]
+                while at >= 0 and not _word_in_tag(raw, tag, at, at + len(key)):
+                    at = tag.find(key, at + 1)
                 if at < 0:
                     continue
                 cand = self.candidates[ref_id]

@@ -9,6 +9,7 @@ engine uses triggers to evaluate only the rules a post could fire.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise, product
@@ -120,25 +121,55 @@ class NearNode(Node):
     children: tuple[Node, ...]
 
     def eval(self, scan: Scan) -> Result:
-        options: list[tuple[Hit, ...]] = []
+        options: list[list[Hit]] = []
         for child in self.children:
             result = child.eval(scan)
-            text_hits = tuple(h for h in result.hits if h[2] == "text")
+            text_hits = sorted({h for h in result.hits if h[2] == "text"})
             if not result.ok or not text_hits:
                 return FALSE
-            options.append(text_hits[:16])
+            options.append(text_hits)
+        # Every hit of the item with the fewest hits is tried as an anchor, with the other
+        # items' hits close enough to it (nearest first), so a long post that repeats a
+        # word many times is searched as a whole, not only its first occurrences.
+        anchor_at = min(range(len(options)), key=lambda i: len(options[i]))
+        starts = [[h[0] for h in hits] for hits in options]
+        longest = [max(h[1] - h[0] for h in hits) for hits in options]
         best: tuple[Hit, ...] | None = None
         best_width = self.within + 1
-        for choice in product(*options):
-            if _overlapping(choice):
-                continue  # one word cannot be both parts ("Lanjutkan!" is also a slogan)
-            width = max(h[0] for h in choice) - min(h[1] for h in choice)
-            if width <= self.within and width < best_width:
-                best, best_width = choice, width
+        for anchor in options[anchor_at]:
+            nearby: list[list[Hit]] = []
+            for i, hits in enumerate(options):
+                if i == anchor_at:
+                    nearby.append([anchor])
+                    continue
+                # only hits that start within reach of the anchor can be close to it
+                lo = bisect_left(starts[i], anchor[0] - self.within - longest[i])
+                hi = bisect_right(starts[i], anchor[1] + self.within)
+                close = [h for h in hits[lo:hi] if _width((h, anchor)) <= self.within]
+                if not close:
+                    break
+                close.sort(key=lambda h: abs(h[0] - anchor[0]))
+                nearby.append(close[:_NEAREST])
+            else:
+                for choice in product(*nearby):
+                    if _overlapping(choice):
+                        continue  # one word cannot be both parts ("Lanjutkan!" is a slogan)
+                    width = _width(choice)
+                    if width < best_width:
+                        best, best_width = choice, width
         return Result(True, best) if best is not None else FALSE
 
     def trigger(self) -> frozenset[Atom] | None:
         return AllNode(self.children).trigger()
+
+
+#: How many hits of each other item, nearest to an anchor first, a ``near`` tries.
+_NEAREST = 8
+
+
+def _width(hits: tuple[Hit, ...]) -> int:
+    """Tokens from the end of the earliest hit to the start of the latest one."""
+    return max(h[0] for h in hits) - min(h[1] for h in hits)
 
 
 def _overlapping(hits: tuple[Hit, ...]) -> bool:

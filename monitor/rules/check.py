@@ -200,6 +200,15 @@ def _example_problems(ruleset: RuleSet, registry: Registry) -> list[Problem]:
     return problems
 
 
+def _within(where: Located, problem: Problem) -> bool:
+    """Whether ``problem`` lies in the rule or exception written at ``where``."""
+    start = where.doc.position(where.loc).line
+    section, index = where.loc[0], where.loc[1]
+    following = (section, int(index) + 1)
+    end = where.doc.position(following).line if following in where.doc.values else 10**9
+    return start <= problem.line < end
+
+
 def _failed(where: Located, loc: Loc, message: str) -> Problem:
     return where.doc.problem((*where.loc, *loc), message, "example-failed")
 
@@ -214,8 +223,24 @@ def check_rules(paths: list[Path], *, registry: Registry | None = None) -> Check
         return report
     report.ruleset = ruleset
     registries = [example_registry()] + ([registry] if registry is not None else [])
-    report.problems.extend(_static_problems(ruleset, registries))
-    if not report.errors:
-        report.problems.extend(_example_problems(ruleset, example_registry()))
+    static = _static_problems(ruleset, registries)
+    report.problems.extend(static)
+    # the examples of every sound rule still run, so one check shows every problem
+    broken = {
+        item_id
+        for problem in static
+        if problem.severity == "error"
+        for item_id, where in ruleset.where.items()
+        if where.doc.path == problem.path and _within(where, problem)
+    }
+    sound = RuleSet(
+        tuple(r for r in ruleset.rules if r.id not in broken),
+        tuple(e for e in ruleset.exceptions if e.id not in broken),
+        ruleset.files,
+        ruleset.version,
+        {k: v for k, v in ruleset.where.items() if k not in broken},
+    )
+    if not any(e.id in broken for e in ruleset.exceptions):
+        report.problems.extend(_example_problems(sound, example_registry()))
     report.problems.sort()
     return report

@@ -285,6 +285,34 @@ def test_near(match: dict[str, Any], text: str, expected: list[str] | None) -> N
     assert words(match, text, shared_from="@relawan.hesti") == expected
 
 
+@pytest.mark.parametrize(
+    ("items", "text"),
+    [
+        pytest.param(["coblos", "hendra"], "coblos " * 40 + "hendra", id="after-many"),
+        pytest.param(["coblos", "hendra"], "hendra ya " * 30 + "coblos", id="anchor-last"),
+        pytest.param(
+            ["ayo", "coblos", "hendra"],
+            "ayo coblos ya " * 30 + "ayo coblos hendra",
+            id="three-items",
+        ),
+    ],
+)
+def test_near_finds_the_words_after_many_repetitions(items: list[str], text: str) -> None:
+    evaluation = Engine([rule({"near": {"within": 2, "all": items}})]).match(text)
+    [fired] = evaluation.fired
+    spans = evaluation.spans(fired.hits)
+    assert spans[-1][1] == len(text)  # the repetitions at the end, not the first ones
+    assert sorted(text[a:b] for a, b in spans) == sorted(items)
+
+
+def test_near_on_a_long_post_returns_promptly() -> None:
+    engine = Engine([rule({"near": {"within": 50, "all": ["coblos", "hendra", "ayo"]}})])
+    started = time.perf_counter()
+    evaluation = engine.match("coblos hendra ayo " * 2000)
+    assert time.perf_counter() - started < 2.0
+    assert evaluation.fired
+
+
 # -- regex (RE2, on the normalised text) -----------------------------------------------------
 
 REGEX = table(
@@ -401,6 +429,13 @@ CANDIDATE = table(
     ("caps-nickname-title-case", {"candidate": "any"}, "Damai itu indah", None),
     ("tagline", {"candidate": "any"}, "Saatnya berubah!", ["Saatnya berubah"]),
     ("hashtag", {"candidate": "any"}, "#HeStiMenang", ["#HeStiMenang"]),
+    ("name-glued-in-hashtag-end", {"candidate": 2}, "#tolakdarmaji", ["#tolakdarmaji"]),
+    ("name-glued-in-hashtag-start", {"candidate": 2}, "#DarmajiMenang", ["#DarmajiMenang"]),
+    ("name-camel-case-in-hashtag", {"candidate": 2}, "#AyoDarmajiMenang", ["#AyoDarmajiMenang"]),
+    ("name-inside-a-word-of-a-hashtag", {"candidate": "any"}, "#positivity", None),
+    ("name-lower-case-mid-hashtag", {"candidate": "any"}, "#ayodarmajimenang", None),
+    ("caps-nickname-in-hashtag", {"candidate": 2}, "#AyoDAMAIMenang", ["#AyoDAMAIMenang"]),
+    ("caps-nickname-lower-in-hashtag", {"candidate": "any"}, "#pilkadadamai", None),
     ("number", {"candidate": "any"}, "coblos no. 03", ["no. 03"]),
     ("number-alone-is-not", {"candidate": "any"}, "3 hari lagi", None),
     ("number-word", {"candidate": 3}, "paslon tiga", ["paslon tiga"]),

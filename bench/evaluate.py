@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import csv
 import json
 import re
@@ -51,10 +52,8 @@ def smsa(root: Path) -> Iterator[str]:
 def _tweet(text: str) -> str:
     text = text.rstrip("'").replace("\\n", "\n")
     if "\\x" in text:
-        try:
+        with contextlib.suppress(UnicodeDecodeError, ValueError):
             text = codecs.escape_decode(text.encode("latin-1"))[0].decode("utf-8")
-        except (UnicodeDecodeError, ValueError):
-            pass
     return text
 
 
@@ -171,7 +170,8 @@ def main() -> int:
                 rate = len(flagged) / max(total, 1)
                 goal = "  (goal <= 0.5%)" if is_ordinary else "  (no goal: political text)"
                 print(
-                    f"   {name:<32} {len(flagged):5d} / {total:6d} = {rate:6.2%}{goal}  {dict(by_category)}"
+                    f"   {name:<32} {len(flagged):5d} / {total:6d} = {rate:6.2%}{goal}  "
+                    f"{dict(by_category)}"
                 )
                 if is_ordinary:
                     ordinary[0] += len(flagged)
@@ -180,12 +180,14 @@ def main() -> int:
                         lines = source.read_text(encoding="utf-8").splitlines()
                         for r in flagged[: args.show]:
                             print(
-                                f"      [{r['rules']}] {json.loads(lines[int(str(r['id']))])['text'][:160]!r}"
+                                f"      [{r['rules']}] "
+                                f"{json.loads(lines[int(str(r['id']))])['text'][:160]!r}"
                             )
             overall = ordinary[0] / max(ordinary[1], 1)
             ok &= overall <= 0.005
             print(
-                f"   {'all ordinary posts':<32} {ordinary[0]:5d} / {ordinary[1]:6d} = {overall:6.2%}  goal <= 0.50%: {'met' if overall <= 0.005 else 'NOT met'}"
+                f"   {'all ordinary posts':<32} {ordinary[0]:5d} / {ordinary[1]:6d} = "
+                f"{overall:6.2%}  goal <= 0.50%: {'met' if overall <= 0.005 else 'NOT met'}"
             )
         print("\n== 2. The project's labelled posts (examples/demo, registries of the demo) ==")
         demo = ROOT / "examples" / "demo"
@@ -219,7 +221,8 @@ def main() -> int:
         other = flagged_by_label["non_political"] / max(by_label["non_political"], 1)
         ok &= recall >= 0.9 and neutral <= 0.10
         print(
-            f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged {neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%}"
+            f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged "
+            f"{neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%}"
         )
     print("\nall goals met" if ok else "\nSOME GOALS NOT MET")
     return 0

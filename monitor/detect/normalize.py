@@ -195,7 +195,7 @@ _LEET = str.maketrans(
 )
 
 NUMBER_WORDS = {
-    "nol": "0", "kosong": "0", "satu": "1", "dua": "2", "tiga": "3", "empat": "4",
+    "nol": "0", "satu": "1", "dua": "2", "tiga": "3", "empat": "4",
     "lima": "5", "enam": "6", "tujuh": "7", "delapan": "8", "sembilan": "9", "sepuluh": "10",
 }  # fmt: skip
 NUMBER_PREFIXES = frozenset({"no", "nmr", "nomer", "nomor"})

@@ -86,7 +86,7 @@ NUMBERS = table(
     ("tiga", "Tiga", "3"),
     ("sepuluh", "sepuluh", "10"),
     ("nol", "nol", "0"),
-    ("kosong", "kosong", "0"),
+    ("kosong-is-a-word", "kotak kosong", "kotak kosong"),
     ("leading-zero", "02", "2"),
     ("leading-zeros", "007", "7"),
     ("zero", "0", "0"),

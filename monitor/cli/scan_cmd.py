@@ -20,13 +20,21 @@ from monitor.errors import InputError
     help="Berkas JSONL keluaran ('-' untuk layar).",
 )
 @click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Berkas konfigurasi (sama dengan 'asn-monitor -c BERKAS scan ...').",
+)
+@click.option(
     "--candidates",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
     help="Registri pasangan calon (bawaan: dari konfigurasi).",
 )
 @click.pass_obj
-def scan_cmd(ctx: Context, source: Path, out: Path, candidates: tuple[Path, ...]) -> None:
+def scan_cmd(
+    ctx: Context, source: Path, out: Path, config_path: str | None, candidates: tuple[Path, ...]
+) -> None:
     """Putuskan setiap unggahan dalam berkas JSONL tanpa menyimpan apa pun: satu objek JSON
     per unggahan (id, flagged, category, severity, score, rules, scores, stage, route)."""
     from monitor.detect.decider import Decider
@@ -35,6 +43,8 @@ def scan_cmd(ctx: Context, source: Path, out: Path, candidates: tuple[Path, ...]
     from monitor.service.components import load_detection
     from monitor.service.scanning import scan_file
 
+    if config_path is not None:
+        ctx = Context(config_path)
     settings = ctx.settings
     try:
         ruleset, registry = load_detection(settings)

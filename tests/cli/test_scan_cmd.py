@@ -49,7 +49,7 @@ def test_scan_writes_one_decision_per_post_with_stage_and_route(tmp_path: Path) 
         ],
     )
     out = tmp_path / "out.jsonl"
-    result = run_cli("-c", str(config(tmp_path)), "scan", str(source), "--out", str(out))
+    result = run_cli("scan", str(source), "--out", str(out), "--config", str(config(tmp_path)))
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -34,6 +35,18 @@ def _person_values(person: Person) -> dict[str, object]:
     }
 
 
+def _update(row: PersonRow | AccountRow, values: Mapping[str, object], now: datetime) -> Change:
+    """Set the fields that differ; ``updated_at`` moves only when something changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if changed:
+        row.updated_at = now
+    return "updated" if changed else "unchanged"
+
+
 def upsert_person(
     session: Session, person: Person, now: datetime | None = None
 ) -> tuple[PersonRow, Change]:
@@ -45,14 +58,7 @@ def upsert_person(
         session.add(row)
         session.flush()
         return row, "new"
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    if changed:
-        row.updated_at = now
-    return row, "updated" if changed else "unchanged"
+    return row, _update(row, values, now)
 
 
 def upsert_account(
@@ -79,14 +85,7 @@ def upsert_account(
         session.add(row)
         session.flush()
         return row, "new"
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    if changed:
-        row.updated_at = now
-    return row, "updated" if changed else "unchanged"
+    return row, _update(row, values, now)
 
 
 def to_person(row: PersonRow) -> Person:

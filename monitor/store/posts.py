@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from monitor.domain import Post
+from monitor.errors import StoreError
 from monitor.store.models import (
     AccountRow,
     CursorRow,
@@ -52,7 +53,7 @@ def _insert_ignoring_duplicates(session: Session, values: Sequence[Mapping[str, 
     elif dialect == "sqlite":
         stmt = sqlite.insert(PostRow).on_conflict_do_nothing(index_elements=["platform", "post_id"])
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
+        raise StoreError(f"basis data {dialect} tidak didukung: pakai SQLite atau PostgreSQL")
     inserted = 0
     for row in values:  # RETURNING tells exactly which rows were new, on both backends
         if session.execute(stmt.values(**row).returning(PostRow.id)).first() is not None:

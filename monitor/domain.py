@@ -177,6 +177,9 @@ class Match:
     election_id: str | None = None
     #: the rule marks content for the criminal route (insult, incitement)
     criminal: bool = False
+    #: the rule's status (experimental, test, stable) and whether it needs the model to agree
+    status: str = "stable"
+    requires_model: bool = False
 
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -200,3 +203,5 @@ class Decision:
     versions: dict[str, str]
     stage: str | None = None
     route: str | None = None
+    #: why rules were set aside or the model flagged alone, in words a reviewer can read
+    notes: tuple[str, ...] = ()

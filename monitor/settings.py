@@ -59,6 +59,50 @@ class CollectorConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+Severity = Literal["low", "medium", "high", "critical"]
+RuleStatus = Literal["experimental", "test", "stable"]
+
+
+def _experimental() -> list[RuleStatus]:
+    return ["experimental"]
+
+
+class ModelSettings(_Strict):
+    """The classifier: a local Hugging Face checkpoint directory (never a hub name)."""
+
+    #: e.g. ``models/starter``; empty: rules only
+    path: Path | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    max_length: int = Field(default=128, ge=8, le=512)
+    #: replace candidate mentions with markers before the model sees the text
+    mask_candidates: bool = True
+
+
+class PolicySettings(_Strict):
+    """How rule matches and class probabilities combine into one decision.
+
+    P(violation) is the sum of the four violation classes' probabilities."""
+
+    #: rules at or above this severity flag on their own (unless they need the model)
+    rule_min_severity: Severity = "low"
+    #: rules of these statuses flag only when the model agrees (besides ``requires_model``)
+    model_agree_statuses: list[RuleStatus] = Field(default_factory=lambda: _experimental())
+    #: the model agrees with a rule when P(violation) is at least this
+    model_agree_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: the model flags on its own when P(violation) is at least this; empty: never alone
+    model_flag_threshold: float | None = Field(default=0.97, ge=0.0, le=1.0)
+    #: the severity of a decision the model made alone
+    model_severity: Severity = "medium"
+    #: drop non-critical rule matches when P(violation) is below this; empty: never
+    model_veto_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class DetectionSettings(_Strict):
+    model: ModelSettings = ModelSettings()
+    policy: PolicySettings = PolicySettings()
+
+
 class PipelineSettings(_Strict):
     #: Posts stored, or decided, per database transaction.
     batch_size: int = Field(default=200, ge=1, le=10_000)
@@ -82,6 +126,7 @@ class Settings(_Strict):
     rules: RulesSettings = RulesSettings()
     candidates: CandidatesSettings = CandidatesSettings()
     collectors: dict[str, CollectorConfig] = Field(default_factory=dict)
+    detection: DetectionSettings = DetectionSettings()
     pipeline: PipelineSettings = PipelineSettings()
     digest: DigestSettings = DigestSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -129,6 +174,11 @@ class Settings(_Strict):
     @property
     def rule_paths(self) -> list[Path]:
         return [self.resolve(p) for p in self.rules.paths]
+
+    @property
+    def model_path(self) -> Path | None:
+        path = self.detection.model.path
+        return self.resolve(path) if path is not None else None
 
     @property
     def candidate_paths(self) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from monitor.cli.context import Context, echo_problems, fail
-from monitor.errors import ConfigError, InputError
+from monitor.errors import ConfigError, DetectError, InputError
 
 
 @click.command("run")
@@ -19,20 +19,18 @@ from monitor.errors import ConfigError, InputError
 def run_cmd(ctx: Context, once: bool) -> None:
     """Jalankan alur pemantauan satu kali: kumpulkan unggahan dari semua pengumpul,
     simpan, deteksi pelanggaran, dan buat peringatan."""
-    from monitor.detect.decider import Decider
-    from monitor.detect.rules_detector import RuleDetector
-    from monitor.service.components import build_collectors, load_detection
+    from monitor.service.components import build_collectors, decider_from, load_detection
     from monitor.service.pipeline import run_once
 
     settings, doc = ctx.loaded
     try:
         collectors = build_collectors(settings, doc)
         ruleset, registry = load_detection(settings)
-    except (ConfigError, InputError) as exc:
+        if not ruleset.rules:
+            fail(f"tidak ada aturan di {', '.join(str(p) for p in settings.rule_paths)}")
+        decider = decider_from(settings, ruleset, registry)
+    except (ConfigError, InputError, DetectError) as exc:
         ctx.guard(exc)
-    if not ruleset.rules:
-        fail(f"tidak ada aturan di {', '.join(str(p) for p in settings.rule_paths)}")
-    decider = Decider([RuleDetector(ruleset, registry)], registry)
     report = run_once(ctx.store, collectors, decider, batch_size=settings.pipeline.batch_size)
     if report.interrupted_runs:
         click.echo(

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.context import Context, echo_problems, fail
-from monitor.errors import InputError
+from monitor.errors import DetectError, InputError
 
 
 @click.command("scan")
@@ -37,10 +37,8 @@ def scan_cmd(
 ) -> None:
     """Putuskan setiap unggahan dalam berkas JSONL tanpa menyimpan apa pun: satu objek JSON
     per unggahan (id, flagged, category, severity, score, rules, scores, stage, route)."""
-    from monitor.detect.decider import Decider
-    from monitor.detect.rules_detector import RuleDetector
     from monitor.rules.registry import load_registry
-    from monitor.service.components import load_detection
+    from monitor.service.components import decider_from, load_detection
     from monitor.service.scanning import scan_file
 
     if config_path is not None:
@@ -50,9 +48,9 @@ def scan_cmd(
         ruleset, registry = load_detection(settings)
         if candidates:
             registry = load_registry(list(candidates))
-    except InputError as exc:
+        decider = decider_from(settings, ruleset, registry)
+    except (InputError, DetectError) as exc:
         ctx.guard(exc)
-    decider = Decider([RuleDetector(ruleset, registry)], registry)
     if str(out) == "-":
         report = scan_file(decider, source, sys.stdout)
     else:

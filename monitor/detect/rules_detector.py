@@ -94,6 +94,8 @@ class RuleDetector(Detector):
                         spans=spans,
                         election_id=referenced[0] if referenced else None,
                         criminal=fired.rule.criminal,
+                        status=fired.rule.status,
+                        requires_model=fired.rule.requires_model,
                     )
                 )
         return matches

@@ -211,6 +211,8 @@ class Rule(_Strict):
     ignore_exceptions: list[str] = Field(default_factory=list)
     #: content for the criminal route (insult, incitement: UU 10/2016 Ps. 69, 187)
     criminal: bool = False
+    #: flag only when the classifier agrees (see ``detection.policy`` in the configuration)
+    requires_model: bool = False
     examples: Examples = Examples()
 
 

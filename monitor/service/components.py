@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from monitor import plugins
 from monitor.collect.base import Collector
-from monitor.detect.decider import Decider
+from monitor.detect.decider import Decider, Scorer
 from monitor.detect.rules_detector import RuleDetector
 from monitor.errors import ConfigError, InputError, PluginError, Problem
 from monitor.rules.check import check_rules
@@ -83,6 +83,37 @@ def load_detection(settings: Settings) -> tuple[RuleSet, Registry]:
     return report.ruleset, registry
 
 
+def build_classifier(settings: Settings, registry: Registry) -> Scorer | None:
+    """The configured classifier, or None for rules only. Imports torch only when used."""
+    path = settings.model_path
+    if path is None:
+        return None
+    from monitor.detect.classifier import Classifier
+    from monitor.detect.masking import CandidateMasker
+
+    model = settings.detection.model
+    masker = CandidateMasker(registry) if model.mask_candidates else None
+    classifier: Scorer = Classifier(
+        path,
+        device=model.device,
+        batch_size=model.batch_size,
+        max_length=model.max_length,
+        masker=masker,
+    )
+    return classifier
+
+
 def build_decider(settings: Settings) -> Decider:
+    """The configured detection step (rule files, registries, classifier, policy)."""
     ruleset, registry = load_detection(settings)
-    return Decider([RuleDetector(ruleset, registry)], registry)
+    return decider_from(settings, ruleset, registry)
+
+
+def decider_from(settings: Settings, ruleset: RuleSet, registry: Registry) -> Decider:
+    """Rules, candidates, the classifier (when configured) and the policy, as one step."""
+    return Decider(
+        [RuleDetector(ruleset, registry)],
+        registry,
+        classifier=build_classifier(settings, registry),
+        policy=settings.detection.policy,
+    )

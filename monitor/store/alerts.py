@@ -50,6 +50,7 @@ def save_decisions(
             versions=dict(decision.versions),
             stage=decision.stage,
             route=decision.route,
+            notes=list(decision.notes),
         )
         session.add(row)
         if decision.flagged:

@@ -169,6 +169,8 @@ class DecisionRow(Base):
     versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stage: Mapped[str | None] = mapped_column(String(40))
     route: Mapped[str | None] = mapped_column(String(40))
+    #: why rules were set aside or the model flagged alone (``Decision.notes``)
+    notes: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class AlertRow(Base):
@@ -186,6 +188,8 @@ class AlertRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewer: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
+    #: the label the reviewer gave the post (one of the six classes); training feedback
+    review_label: Mapped[str | None] = mapped_column(String(40))
     reviewed_at: Mapped[datetime | None] = mapped_column()
 
     post: Mapped[PostRow] = relationship()

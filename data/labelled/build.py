@@ -26,9 +26,11 @@ import random
 import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -46,7 +48,10 @@ LABELS = (
 )
 POLITICAL = {"support", "campaign_share", "attack", "money_politics", "political_neutral"}
 PLATFORMS = ("x", "facebook", "instagram", "tiktok", "telegram", "mastodon", "youtube")
-PLATFORM_WEIGHTS = (20, 26, 18, 16, 8, 7, 5)
+#: Platforms for a template that names none. YouTube posts are video titles with a
+#: description, so only templates written that way (``platforms: [youtube]``) go there.
+DEFAULT_PLATFORMS = ("x", "facebook", "instagram", "tiktok", "telegram", "mastodon")
+DEFAULT_WEIGHTS = (24, 28, 19, 17, 6, 6)
 STAGES = ("pre_candidacy", "candidates_named", "campaign", "quiet", "voting_day")
 SPLITS = ("train", "valid", "test")
 #: Where each position of a 20-template cycle goes: 14 train, 3 valid, 3 test (70/15/15).
@@ -125,8 +130,9 @@ EXPRESSIVE = (
     "mantap", "mantul", "banget", "bgt", "keren", "gas", "ayo", "yuk", "semangat", "lanjut",
     "sip", "gaskeun", "parah", "asik", "seru", "cakep", "enak", "pokoknya", "bener", "amin",
 )  # fmt: skip
-#: Emoji the noise may append. Never a finger gesture: those carry meaning here.
-NOISE_EMOJI = ("🙏", "😊", "😁", "😂", "🤣", "🔥", "💪", "✨", "🥰", "😅", "🤲", "😎", "🙂", "😍", "💯")
+#: Emoji the noise may append to a post that does not already end with one. Never a
+#: finger gesture (☝️ ✌️ 👍 🤟 ...): those carry meaning here.
+NOISE_EMOJI = ("🙏", "😊", "😁", "🙂", "✨", "💪", "🤲", "😅")
 
 #: Fillers that make rendered posts differ; per election where the region suggests a flavour.
 LOCAL = {
@@ -141,7 +147,13 @@ LOCAL = {
         "name": ["Ujang", "Neng", "Dedi", "Yanti", "Cecep", "Euis", "Iwan", "Lilis", "Asep"],
     },
     "pilgub-bukit-barisan-2024": {
-        "desa": ["Nagari Koto Baru", "Huta Tonga", "Sipirok Dolok", "Nagari Sungai Abu", "Lumban Toruan"],
+        "desa": [
+            "Nagari Koto Baru",
+            "Huta Tonga",
+            "Sipirok Dolok",
+            "Nagari Sungai Abu",
+            "Lumban Toruan",
+        ],
         "kecamatan": ["Lintau", "Pahae Jae", "Batang Anai", "Siborong", "Tanjung Emas"],
         "name": ["Rini", "Hotma", "Yusuf", "Fitri", "Roy", "Dedi", "Sari", "Rudi", "Marlina"],
     },
@@ -151,22 +163,44 @@ LOCAL = {
         "name": ["Ilham", "Hasni", "Anto", "Fitri", "Rahmat", "Nurul", "Syarif", "Ani", "Irfan"],
     },
     "pilbup-teluk-kasuari-2024": {
-        "desa": ["Kampung Waren", "Kampung Sowi", "Kampung Yoboi", "Kampung Ambai", "Kampung Serui Laut"],
+        "desa": [
+            "Kampung Waren",
+            "Kampung Sowi",
+            "Kampung Yoboi",
+            "Kampung Ambai",
+            "Kampung Serui Laut",
+        ],
         "kecamatan": ["Distrik Kasuari Utara", "Distrik Teluk Biru", "Distrik Wondama Hilir"],
         "name": ["Markus", "Yuliana", "Frans", "Ester", "Petrus", "Maria", "Obet", "Debora"],
     },
     "pilwalkot-talang-mandiri-2024": {
-        "desa": ["Kelurahan Pasar Usang", "Kelurahan Koto Panjang", "Kelurahan Talang Atas", "Kelurahan Air Camar"],
+        "desa": [
+            "Kelurahan Pasar Usang",
+            "Kelurahan Koto Panjang",
+            "Kelurahan Talang Atas",
+            "Kelurahan Air Camar",
+        ],
         "kecamatan": ["Talang Barat", "Talang Timur", "Koto Tangah", "Lubuk Sikarah"],
         "name": ["Rahmat", "Yessi", "Fauzi", "Mira", "Andika", "Nia", "Zul", "Vivi", "Hendra"],
     },
     "pilwalkot-muara-sembilan-2024": {
-        "desa": ["Kelurahan Sungai Lulut", "Kelurahan Teluk Dalam", "Kelurahan Pekapuran", "Kelurahan Alalak"],
+        "desa": [
+            "Kelurahan Sungai Lulut",
+            "Kelurahan Teluk Dalam",
+            "Kelurahan Pekapuran",
+            "Kelurahan Alalak",
+        ],
         "kecamatan": ["Muara Utara", "Muara Selatan", "Banua Hilir", "Tepian Barat"],
         "name": ["Ahmad", "Rusmini", "Yayan", "Norhayati", "Rizal", "Halimah", "Deni", "Lina"],
     },
     "pilgub-celebes-raya-2024": {
-        "desa": ["Desa Bontoa", "Desa Lembang", "Desa Pattallassang", "Desa Rantebua", "Desa Tondano Pante"],
+        "desa": [
+            "Desa Bontoa",
+            "Desa Lembang",
+            "Desa Pattallassang",
+            "Desa Rantebua",
+            "Desa Tondano Pante",
+        ],
         "kecamatan": ["Malili", "Rantepao Raya", "Bontoala", "Tondano Timur"],
         "name": ["Andi", "Nurul", "Yohan", "Hasni", "Ferdi", "Marni", "Ical", "Sinta"],
     },
@@ -176,7 +210,17 @@ GENERIC_LOCAL = {
     "kecamatan": ["Kota", "Utara", "Selatan"],
     "name": ["Dina", "Rudi", "Sari", "Andi"],
 }
-AMOUNTS = ("50rb", "100rb", "150rb", "200rb", "Rp50.000", "Rp100.000", "seratus ribu", "50 ribu", "300rb")
+AMOUNTS = (
+    "50rb",
+    "100rb",
+    "150rb",
+    "200rb",
+    "Rp50.000",
+    "Rp100.000",
+    "seratus ribu",
+    "50 ribu",
+    "300rb",
+)
 HANDLE_WORDS = (
     "guru", "bidan", "perawat", "dishub", "satpolpp", "kades", "pkm", "dinkes", "dukcapil", "pns",
     "staf", "kec", "bhabin", "babinsa", "pdam", "penyuluh", "humas", "tendik", "ops", "sekdes",
@@ -270,10 +314,13 @@ def load_registries(folder: Path) -> list[Election]:
             missing = [
                 key
                 for key, value in (
-                    ("nicknames", pair.nicknames), ("taglines", pair.taglines),
-                    ("hashtags", pair.hashtags), ("gesture", pair.gesture),
-                    ("accounts.official", pair.official), ("accounts.winning_team", pair.winning_team),
-                )  # fmt: skip
+                    ("nicknames", pair.nicknames),
+                    ("taglines", pair.taglines),
+                    ("hashtags", pair.hashtags),
+                    ("gesture", pair.gesture),
+                    ("accounts.official", pair.official),
+                    ("accounts.winning_team", pair.winning_team),
+                )
                 if not value
             ]
             if missing:
@@ -298,19 +345,19 @@ def load_registries(folder: Path) -> list[Election]:
 # ------------------------------------------------------------------------------ templates
 
 PAIR_KEYS = {
-    "head", "deputy", "short", "short_deputy", "nick", "nick_pair", "number", "number_word",
-    "tagline", "hashtag", "official", "winning_team", "gesture",
+    "head", "deputy", "short", "short_deputy", "nick", "nick_pair", "acronym", "number",
+    "number_word", "tagline", "hashtag", "official", "winning_team", "gesture",
 }  # fmt: skip
 OTHER_KEYS = {
-    "other_head", "other_short", "other_nick", "other_number", "other_number_word",
-    "other_gesture", "other_hashtag", "other_tagline",
+    "other_head", "other_short", "other_nick", "other_acronym", "other_number", "other_number_word",
+    "other_gesture", "other_hashtag", "other_tagline", "other_official",
 }  # fmt: skip
 INCUMBENT_KEYS = {
-    "incumbent_head", "incumbent_short", "incumbent_nick", "incumbent_number",
+    "incumbent_head", "incumbent_short", "incumbent_nick", "incumbent_acronym", "incumbent_number",
     "incumbent_gesture", "incumbent_hashtag", "incumbent_tagline",
 }  # fmt: skip
 ELECTION_KEYS = {
-    "region", "region_full", "region_kind", "region_slug", "province", "office",
+    "region", "region_full", "region_kind", "region_slug", "province", "office", "office_cap",
     "office_short", "deputy_office", "deputy_office_short", "pilkada", "vote_date",
     "n_pairs", "n_pairs_word", "pairs_list", "pairs_inline", "kpu", "bawaslu",
     "kpu_account", "bawaslu_account", "news_url",
@@ -374,7 +421,9 @@ def load_templates(folder: Path) -> list[Template]:
                 problems.append(f"{where}: missing kind")
             variants = item.get("variants") or []
             if not (MIN_VARIANTS <= len(variants) <= MAX_VARIANTS):
-                problems.append(f"{where}: {len(variants)} variants (need {MIN_VARIANTS}-{MAX_VARIANTS})")
+                problems.append(
+                    f"{where}: {len(variants)} variants (need {MIN_VARIANTS}-{MAX_VARIANTS})"
+                )
             if len(set(variants)) != len(variants):
                 problems.append(f"{where}: duplicate variants")
             if any(not isinstance(v, str) or not v.strip() for v in variants):
@@ -475,7 +524,9 @@ def pick_datetime(rng: random.Random, template: Template, election: Election) ->
         first = stage_window(election, "pre_candidacy")[0] + timedelta(days=10)
         last = election.calendar["vote"]
     day = first + timedelta(days=rng.randrange((last - first).days + 1))
-    hour = rng.choices(range(5, 24), weights=[2, 5, 7, 8, 7, 6, 6, 5, 4, 4, 5, 6, 6, 7, 8, 8, 7, 5, 3])[0]
+    hour = rng.choices(
+        range(5, 24), weights=[2, 5, 7, 8, 7, 6, 6, 5, 4, 4, 5, 6, 6, 7, 8, 8, 7, 5, 3]
+    )[0]
     moment = time(hour, rng.randrange(60), rng.randrange(60))
     return datetime.combine(day, moment, tzinfo=ZoneInfo(election.timezone))
 
@@ -508,7 +559,9 @@ def make_author(rng: random.Random, election: Election) -> str:
     elif style == 1:
         handle = f"{rng.choice(HANDLE_WORDS)}_{first}{rng.choice(HANDLE_SUFFIX)}"
     elif style == 2:
-        handle = f"{first}{rng.choice(('', '.', '_'))}{election.slug[:6]}{rng.choice(HANDLE_SUFFIX)}"
+        handle = (
+            f"{first}{rng.choice(('', '.', '_'))}{election.slug[:6]}{rng.choice(HANDLE_SUFFIX)}"
+        )
     elif style == 3:
         other = rng.choice(names).lower()
         handle = f"{first}.{other[: rng.randrange(2, 5)]}{rng.choice(HANDLE_SUFFIX)}"
@@ -524,9 +577,7 @@ def _cap(text: str) -> str:
 class Context:
     """The values of every placeholder for one rendering."""
 
-    def __init__(
-        self, rng: random.Random, election: Election, pair: Pair, when: datetime, tid: str
-    ) -> None:
+    def __init__(self, rng: random.Random, election: Election, pair: Pair, when: datetime) -> None:
         self.rng = rng
         self.election = election
         self.pair = pair
@@ -576,6 +627,8 @@ class Context:
             return self.nick(p)
         if key == "nick_pair":
             return p.nicknames[-1]
+        if key == "acronym":
+            return p.nicknames[0]
         if key == "number":
             return str(p.number)
         if key == "number_word":
@@ -583,7 +636,10 @@ class Context:
         if key == "tagline":
             return rng.choice(p.taglines)
         if key == "hashtag":
-            return rng.choice(p.hashtags)
+            tags = p.hashtags
+            if self.when.date() < e.calendar["candidates_named"]:  # no ballot numbers yet
+                tags = tuple(t for t in tags if not any(c.isdigit() for c in t)) or tags
+            return rng.choice(tags)
         if key == "official":
             return rng.choice(p.official)
         if key == "winning_team":
@@ -602,6 +658,8 @@ class Context:
             return e.province or e.region
         if key == "office":
             return OFFICE[e.level]
+        if key == "office_cap":
+            return OFFICE[e.level].title()
         if key == "office_short":
             return OFFICE_SHORT[e.level]
         if key == "deputy_office":
@@ -656,12 +714,11 @@ class Context:
 # ---------------------------------------------------------------------------------- noise
 
 _SLANG_RE = {
-    word: re.compile(rf"(?<![#@\w/.{{]){re.escape(word)}(?![\w}}])", re.IGNORECASE) for word in SLANG
+    word: re.compile(rf"(?<![#@\w/.{{]){re.escape(word)}(?![\w}}])", re.IGNORECASE)
+    for word in SLANG
 }
-_EXPRESSIVE_RE = re.compile(
-    rf"(?<![#@\w/.{{])({'|'.join(EXPRESSIVE)})(?![\w}}])", re.IGNORECASE
-)
-_WORD_RE = re.compile(r"(?<![#@\w/.{-])[A-Za-z]{5,}(?![\w}:/.-])")
+_EXPRESSIVE_RE = re.compile(rf"(?<![#@\w/.{{])({'|'.join(EXPRESSIVE)})(?![\w}}])", re.IGNORECASE)
+_WORD_RE = re.compile(r"(?<![#@\w/.{-])[A-Za-z]{5,}(?![\w}:/-])(?!\.\w)")
 
 
 def _match_case(src: str, repl: str) -> str:
@@ -672,7 +729,7 @@ def _match_case(src: str, repl: str) -> str:
     return repl
 
 
-def _outside_placeholders(text: str, fn) -> str:
+def _outside_placeholders(text: str, fn: Callable[[str], str]) -> str:
     """Apply ``fn`` to the text between ``{placeholders}`` only."""
     parts = re.split(r"(\{[a-z_]+\})", text)
     return "".join(part if PLACEHOLDER.fullmatch(part) else fn(part) for part in parts)
@@ -687,21 +744,26 @@ def add_noise(rng: random.Random, text: str, platform: str, formal: bool) -> str
     else:  # facebook, mastodon
         slang_p, typo_p, stretch_p = 0.3, 0.08, 0.15
 
+    def swap(word: str) -> Callable[[re.Match[str]], str]:
+        def pick(m: re.Match[str]) -> str:
+            if rng.random() < slang_p:
+                return _match_case(m.group(0), rng.choice(SLANG[word]))
+            return m.group(0)
+
+        return pick
+
     def slang(part: str) -> str:
         for word, regex in _SLANG_RE.items():
-            part = regex.sub(
-                lambda m: _match_case(m.group(0), rng.choice(SLANG[word]))
-                if rng.random() < slang_p
-                else m.group(0),
-                part,
-            )
+            part = regex.sub(swap(word), part)
         return part
 
     def stretch(part: str) -> str:
         return _EXPRESSIVE_RE.sub(
-            lambda m: m.group(0) + m.group(0)[-1] * rng.randrange(1, 4)
-            if rng.random() < stretch_p
-            else m.group(0),
+            lambda m: (
+                m.group(0) + m.group(0)[-1] * rng.randrange(1, 4)
+                if rng.random() < stretch_p
+                else m.group(0)
+            ),
             part,
         )
 
@@ -739,9 +801,14 @@ def finish(rng: random.Random, text: str, platform: str, formal: bool) -> str:
             text = text.lower()
         elif roll < 0.12 and len(text) < 90 and "@" not in text and "http" not in text:
             text = text.upper()
-    if rng.random() < (0.05 if formal else 0.18):
+    if rng.random() < (0.05 if formal else 0.2) and not _ends_with_emoji(text):
         text = text.rstrip() + " " + rng.choice(NOISE_EMOJI)
     return text
+
+
+def _ends_with_emoji(text: str) -> bool:
+    tail = text.rstrip().rstrip("\ufe0f\u200d")
+    return bool(tail) and ord(tail[-1]) >= 0x2300
 
 
 # ---------------------------------------------------------------------------------- build
@@ -749,8 +816,8 @@ def finish(rng: random.Random, text: str, platform: str, formal: bool) -> str:
 
 def eligible_pairs(template: Template, election: Election) -> list[Pair]:
     inc = election.incumbent
-    if template.needs_incumbent and inc is None:
-        return []
+    if inc is None:
+        return [] if template.needs_incumbent else list(election.pairs)
     if template.target == "incumbent":
         return [inc]
     uses_pair = bool(template.keys & PAIR_KEYS) or bool(template.keys & OTHER_KEYS)
@@ -763,12 +830,14 @@ def eligible_pairs(template: Template, election: Election) -> list[Pair]:
 
 def render_template(
     template: Template, elections: list[Election], used_ids: set[tuple[str, str]]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     rng = random.Random(f"{SEED}:render:{template.id}")
     pool = [(e, eligible_pairs(template, e)) for e in elections]
     pool = [(e, pairs) for e, pairs in pool if pairs]
     if len(pool) < MIN_ELECTIONS_PER_TEMPLATE:
-        sys.exit(f"{template.id}: only {len(pool)} elections fit (need {MIN_ELECTIONS_PER_TEMPLATE})")
+        sys.exit(
+            f"{template.id}: only {len(pool)} elections fit (need {MIN_ELECTIONS_PER_TEMPLATE})"
+        )
     rng.shuffle(pool)
     rows = []
     used_pairs: set[tuple[str, int]] = set()
@@ -781,10 +850,10 @@ def render_template(
         platform = (
             rng.choice(template.platforms)
             if template.platforms
-            else rng.choices(PLATFORMS, weights=PLATFORM_WEIGHTS)[0]
+            else rng.choices(DEFAULT_PLATFORMS, weights=DEFAULT_WEIGHTS)[0]
         )
         when = pick_datetime(rng, template, election)
-        ctx = Context(rng, election, pair, when, template.id)
+        ctx = Context(rng, election, pair, when)
         text = add_noise(rng, variant, platform, template.formal)
         text = finish(rng, ctx.render(text), platform, template.formal)
         author = ctx.render(template.author) if template.author else make_author(rng, election)
@@ -809,12 +878,12 @@ def render_template(
     return rows
 
 
-def build() -> tuple[dict[str, list[dict]], list[Template], dict[str, str]]:
+def build() -> tuple[dict[str, list[dict[str, Any]]], list[Template], dict[str, str]]:
     elections = load_registries(HERE / "registries")
     templates = load_templates(HERE / "templates")
     split_of = assign_splits(templates)
     used_ids: set[tuple[str, str]] = set()
-    out: dict[str, list[dict]] = {s: [] for s in SPLITS}
+    out: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     seen_text: dict[str, str] = {}
     problems = []
     for template in sorted(templates, key=lambda t: t.id):
@@ -837,11 +906,13 @@ def build() -> tuple[dict[str, list[dict]], list[Template], dict[str, str]]:
     return out, templates, split_of
 
 
-def serialise(rows: list[dict]) -> str:
+def serialise(rows: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-def report(out: dict[str, list[dict]], templates: list[Template], split_of: dict[str, str]) -> str:
+def report(
+    out: dict[str, list[dict[str, Any]]], templates: list[Template], split_of: dict[str, str]
+) -> str:
     tcount: Counter[tuple[str, str]] = Counter((t.label, split_of[t.id]) for t in templates)
     rcount: Counter[tuple[str, str]] = Counter(
         (r["label"], split) for split, rows in out.items() for r in rows

@@ -5,10 +5,15 @@
    (2019) labelled neither hate speech nor abusive. Candidates: the 2019 presidential
    election (bench/registries/pilpres-2019.yaml), the election those tweets were written in.
    Also reported, without a goal: the hate-speech tweets and the 2024 political hoaxes.
-2. Precision and recall per category on the project's labelled posts (examples/demo).
+2. Precision and recall per category on the project's labelled test split (data/labelled),
+   and on the demo posts (examples/demo) the starter rules were written against.
+
+With ``--model DIR`` the fused decision (rules + classifier, ``--policy`` for the
+thresholds) is measured instead of the rules alone.
 
 Goals (issue #3): flag rate at most 0.5% on the ordinary sets; violation recall at least
-0.9 with at most 10% of neutral political posts flagged.
+0.9 with at most 10% of neutral political posts flagged (issue #4 adds: at most 2% of
+non-political posts flagged).
 
     .venv/bin/python bench/evaluate.py [--rules rules] [--shared ../shared]
 """
@@ -113,6 +118,50 @@ def scan(
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
+def read_labels(posts: Path) -> dict[tuple[str, str], str]:
+    """Labels from the posts file itself (data/labelled) or labels.jsonl beside it (demo)."""
+    beside = posts.parent / "labels.jsonl"
+    source = beside if beside.exists() else posts
+    labels = {}
+    for line in source.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        labels[(record["platform"], record["id"])] = record["label"]
+    return labels
+
+
+def labelled_scores(posts: Path, registries: Path, config: Path, work: Path) -> bool:
+    labels = read_labels(posts)
+    results = scan(posts, config, registries, work)
+    tp = fn = 0
+    by_label: Counter[str] = Counter()
+    flagged_by_label: Counter[str] = Counter()
+    per_category = {c: [0, 0, 0] for c in sorted(VIOLATIONS)}
+    for r in results:
+        label = labels[(str(r["platform"]), str(r["id"]))]
+        by_label[label] += 1
+        flagged_by_label[label] += bool(r["flagged"])
+        if label in VIOLATIONS:
+            tp += bool(r["flagged"])
+            fn += not r["flagged"]
+        for category, counts in per_category.items():
+            predicted, actual = r["category"] == category and r["flagged"], label == category
+            counts[0] += bool(predicted and actual)
+            counts[1] += bool(predicted and not actual)
+            counts[2] += bool(actual and not predicted)
+    for category, (c_tp, c_fp, c_fn) in per_category.items():
+        precision = c_tp / (c_tp + c_fp) if c_tp + c_fp else 0.0
+        recall = c_tp / (c_tp + c_fn) if c_tp + c_fn else 0.0
+        print(f"   {category:<16} precision {precision:6.1%}  recall {recall:6.1%}")
+    recall = tp / max(tp + fn, 1)
+    neutral = flagged_by_label["political_neutral"] / max(by_label["political_neutral"], 1)
+    other = flagged_by_label["non_political"] / max(by_label["non_political"], 1)
+    print(
+        f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged "
+        f"{neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%} (goal <= 2%)"
+    )
+    return recall >= 0.9 and neutral <= 0.10 and other <= 0.02
+
+
 def ordinary_sets(shared: Path) -> list[tuple[str, Iterable[str], str, bool]]:
     data = shared / "eval-data"
     return [
@@ -147,15 +196,24 @@ def main() -> int:
     parser.add_argument(
         "--show", type=int, default=0, help="print N flagged ordinary posts per set"
     )
+    parser.add_argument("--model", type=Path, help="a classifier directory: the fused decision")
+    parser.add_argument(
+        "--policy",
+        default="",
+        help="YAML for detection.policy, e.g. '{model_flag_threshold: 0.99}'",
+    )
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         config = work / "monitor.yaml"
-        config.write_text(
-            f"var_dir: {work / 'var'}\nrules: {{paths: [{args.rules.resolve()}]}}\n",
-            encoding="utf-8",
-        )
+        text = f"var_dir: {work / 'var'}\nrules: {{paths: [{args.rules.resolve()}]}}\n"
+        if args.model is not None:
+            policy = f"\n  policy: {args.policy}" if args.policy else ""
+            text += f"detection:\n  model: {{path: {args.model.resolve()}}}{policy}\n"
+        config.write_text(text, encoding="utf-8")
+        fused = f" + model {args.model} {args.policy}" if args.model else " (rules only)"
+        print(f"detection: rules {args.rules}{fused}")
         print("== 1. Flag rate on real posts (candidates: Pilpres 2019) ==")
         if not (args.shared / "eval-data").is_dir():
             print(f"   skipped: {args.shared / 'eval-data'} is absent")
@@ -189,41 +247,21 @@ def main() -> int:
                 f"   {'all ordinary posts':<32} {ordinary[0]:5d} / {ordinary[1]:6d} = "
                 f"{overall:6.2%}  goal <= 0.50%: {'met' if overall <= 0.005 else 'NOT met'}"
             )
-        print("\n== 2. The project's labelled posts (examples/demo, registries of the demo) ==")
-        demo = ROOT / "examples" / "demo"
-        labels = {}
-        for line in (demo / "labels.jsonl").read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            labels[(record["platform"], record["id"])] = record["label"]
-        results = scan(demo / "posts.jsonl", config, demo / "candidates", work)
-        tp = fn = 0
-        by_label: Counter[str] = Counter()
-        flagged_by_label: Counter[str] = Counter()
-        per_category = {c: [0, 0, 0] for c in sorted(VIOLATIONS)}
-        for r in results:
-            label = labels[(str(r["platform"]), str(r["id"]))]
-            by_label[label] += 1
-            flagged_by_label[label] += bool(r["flagged"])
-            if label in VIOLATIONS:
-                tp += bool(r["flagged"])
-                fn += not r["flagged"]
-            for category, counts in per_category.items():
-                predicted, actual = r["category"] == category and r["flagged"], label == category
-                counts[0] += bool(predicted and actual)
-                counts[1] += bool(predicted and not actual)
-                counts[2] += bool(actual and not predicted)
-        for category, (c_tp, c_fp, c_fn) in per_category.items():
-            precision = c_tp / (c_tp + c_fp) if c_tp + c_fp else 0.0
-            recall = c_tp / (c_tp + c_fn) if c_tp + c_fn else 0.0
-            print(f"   {category:<16} precision {precision:6.1%}  recall {recall:6.1%}")
-        recall = tp / max(tp + fn, 1)
-        neutral = flagged_by_label["political_neutral"] / max(by_label["political_neutral"], 1)
-        other = flagged_by_label["non_political"] / max(by_label["non_political"], 1)
-        ok &= recall >= 0.9 and neutral <= 0.10
-        print(
-            f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged "
-            f"{neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%}"
-        )
+        labelled = [
+            (
+                "labelled test split (data/labelled)",
+                ROOT / "data/labelled/test.jsonl",
+                ROOT / "data/labelled/registries",
+            ),
+            (
+                "demo posts (examples/demo; rules were written looking at these)",
+                ROOT / "examples/demo/posts.jsonl",
+                ROOT / "examples/demo/candidates",
+            ),
+        ]
+        for number, (name, posts, registries) in enumerate(labelled, start=2):
+            print(f"\n== {number}. {name} ==")
+            ok &= labelled_scores(posts, registries, config, work)
     print("\nall goals met" if ok else "\nSOME GOALS NOT MET")
     return 0
 

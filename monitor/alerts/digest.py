@@ -55,6 +55,8 @@ class DigestItem:
     shared_from: str | None
     stage: str | None = None
     route: str | None = None
+    #: P(violation) from the classifier, when one ran
+    score: float | None = None
 
     @property
     def segments(self) -> list[tuple[str, bool]]:
@@ -156,6 +158,7 @@ def _item(alert: AlertRow, tz: ZoneInfo) -> DigestItem:
         shared_from=post.shared_from,
         stage=alert.decision.stage,
         route=alert.decision.route,
+        score=alert.decision.score,
     )
 
 

@@ -39,6 +39,8 @@ def _register() -> None:
         config_cmd,
         db_cmd,
         digest_cmd,
+        feedback_cmd,
+        model_cmd,
         plugins_cmd,
         posts_cmd,
         rules_cmd,
@@ -49,7 +51,7 @@ def _register() -> None:
 
     modules = (
         config_cmd, db_cmd, watchlist_cmd, posts_cmd, rules_cmd, run_cmd, scan_cmd, digest_cmd,
-        plugins_cmd,
+        plugins_cmd, model_cmd, feedback_cmd,
     )  # fmt: skip
     for module in modules:
         module.register(cli)

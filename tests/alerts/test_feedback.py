@@ -42,9 +42,7 @@ def reviewed(store: Store) -> Store:
         save_decisions(session, decided, now=T)
     with store.session() as session:
         for alert in session.scalars(select(AlertRow).join(PostRow)):
-            _, status, _, review_label, _ = next(
-                c for c in CASES if c[0] == alert.post.post_id
-            )
+            _, status, _, review_label, _ = next(c for c in CASES if c[0] == alert.post.post_id)
             alert.status = status
             alert.review_label = review_label
             alert.reviewer = "siti"
@@ -75,3 +73,23 @@ def test_dismissed_default_label_is_configurable(reviewed: Store) -> None:
 def test_unknown_dismissed_label_is_refused(reviewed: Store) -> None:
     with pytest.raises(ValueError, match="tidak dikenal"):
         export_feedback(reviewed, io.StringIO(), dismissed_as="spam")
+
+
+def test_export_feedback_command(reviewed: Store, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import run_cli
+
+    out = tmp_path / "reviews.jsonl"
+    result = run_cli("model", "export-feedback", "--out", str(out), database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "5 baris ditulis" in result.stdout
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 5
+    bad = run_cli(
+        "model",
+        "export-feedback",
+        "--out",
+        str(out),
+        "--dismissed-as",
+        "spam",
+        database_url=database_url,
+    )
+    assert bad.returncode == 1 and "tidak dikenal" in bad.stderr

@@ -19,6 +19,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from monitor.store import Store
+from tests.model.fixtures import (  # noqa: F401 (fixtures)
+    data_dir,
+    tiny_init,
+    tiny_model,
+    torch_threads,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

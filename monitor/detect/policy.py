@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from monitor.domain import Decision, Match, Post, severity_rank
+from monitor.domain import SEVERITIES, Decision, Match, Post, severity_rank
 from monitor.rules.calendar import route_for, stage_of
 from monitor.rules.registry import Election, Registry
 from monitor.settings import PolicySettings
@@ -54,7 +54,8 @@ def _counted(
     p_violation = violation_probability(probabilities) if probabilities is not None else None
     counted = []
     for match in matches:
-        if severity_rank(match.severity) < severity_rank(policy.rule_min_severity):
+        known = match.severity in SEVERITIES  # a plugin's own severity ranks lowest but counts
+        if known and severity_rank(match.severity) < severity_rank(policy.rule_min_severity):
             notes.append(f"{match.rule_id}: di bawah tingkat minimum {policy.rule_min_severity}")
             continue
         if p_violation is not None:

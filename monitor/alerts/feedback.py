@@ -19,12 +19,9 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from monitor.model.labels import LABELS
 from monitor.store import Store
 from monitor.store.models import AlertRow
-
-LABELS = (
-    "support", "campaign_share", "attack", "money_politics", "political_neutral", "non_political",
-)  # fmt: skip
 
 
 @dataclass

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.errors import InputError, Problem
+from monitor.model.labels import LABELS
 from monitor.rules.schema import CATEGORIES
-
-LABELS = (*CATEGORIES, "political_neutral", "non_political")
 
 
 def read_labels(path: Path) -> dict[tuple[str, str], str]:

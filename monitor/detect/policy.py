@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from monitor.domain import SEVERITIES, Decision, Match, Post, severity_rank
+from monitor.model.labels import VIOLATIONS
 from monitor.rules.calendar import route_for, stage_of
 from monitor.rules.registry import Election, Registry
 from monitor.settings import PolicySettings
 
-VIOLATIONS = ("support", "campaign_share", "attack", "money_politics")
 RULES_ONLY = PolicySettings()
 
 

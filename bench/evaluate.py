@@ -33,10 +33,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from monitor.detect.evaluate import Outcome, read_labels, score
+from monitor.model.labels import VIOLATIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "bench" / "registries" / "pilpres-2019.yaml"
 DEBUNK = re.compile(r"(?:=\s?){3,}|[—–]{3,}|-{5,}|\[?\bpenjelasan\b\]?\s*:?|\breferensi\s*:", re.I)
-VIOLATIONS = {"support", "campaign_share", "attack", "money_politics"}
 
 
 def emot(root: Path) -> Iterator[str]:
@@ -118,43 +120,32 @@ def scan(
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
-def read_labels(posts: Path) -> dict[tuple[str, str], str]:
-    """Labels from the posts file itself (data/labelled) or labels.jsonl beside it (demo)."""
-    beside = posts.parent / "labels.jsonl"
-    source = beside if beside.exists() else posts
-    labels = {}
-    for line in source.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        labels[(record["platform"], record["id"])] = record["label"]
-    return labels
-
-
 def labelled_scores(posts: Path, registries: Path, config: Path, work: Path) -> bool:
-    labels = read_labels(posts)
-    results = scan(posts, config, registries, work)
-    tp = fn = 0
-    by_label: Counter[str] = Counter()
-    flagged_by_label: Counter[str] = Counter()
-    per_category = {c: [0, 0, 0] for c in sorted(VIOLATIONS)}
-    for r in results:
-        label = labels[(str(r["platform"]), str(r["id"]))]
-        by_label[label] += 1
-        flagged_by_label[label] += bool(r["flagged"])
-        if label in VIOLATIONS:
-            tp += bool(r["flagged"])
-            fn += not r["flagged"]
-        for category, counts in per_category.items():
-            predicted, actual = r["category"] == category and r["flagged"], label == category
-            counts[0] += bool(predicted and actual)
-            counts[1] += bool(predicted and not actual)
-            counts[2] += bool(actual and not predicted)
-    for category, (c_tp, c_fp, c_fn) in per_category.items():
-        precision = c_tp / (c_tp + c_fp) if c_tp + c_fp else 0.0
-        recall = c_tp / (c_tp + c_fn) if c_tp + c_fn else 0.0
-        print(f"   {category:<16} precision {precision:6.1%}  recall {recall:6.1%}")
-    recall = tp / max(tp + fn, 1)
-    neutral = flagged_by_label["political_neutral"] / max(by_label["political_neutral"], 1)
-    other = flagged_by_label["non_political"] / max(by_label["non_political"], 1)
+    """Scores of the scan output against labels (``monitor.detect.evaluate``, the code
+    ``rules test --labels`` uses); labels come from the posts file itself (data/labelled)
+    or from labels.jsonl beside it (the demo)."""
+    beside = posts.parent / "labels.jsonl"
+    labels = read_labels(beside if beside.exists() else posts)
+    outcomes = [
+        Outcome(
+            (str(r["platform"]), str(r["id"])),
+            "",
+            [str(rule) for rule in r["rules"]],  # type: ignore[attr-defined]
+            str(r["category"]) if r["flagged"] else None,
+            labels[(str(r["platform"]), str(r["id"]))],
+        )
+        for r in scan(posts, config, registries, work)
+    ]
+    report = score(outcomes, {})
+    for category in sorted(VIOLATIONS):
+        scores = report.category_scores[category]
+        print(
+            f"   {category:<16} precision {scores.precision or 0:6.1%}  "
+            f"recall {scores.recall or 0:6.1%}"
+        )
+    recall = report.violation.recall or 0.0
+    neutral = report.flag_rate("political_neutral") or 0.0
+    other = report.flag_rate("non_political") or 0.0
     print(
         f"   violation recall {recall:6.1%} (goal >= 90%); neutral political flagged "
         f"{neutral:6.1%} (goal <= 10%); non-political flagged {other:6.1%} (goal <= 2%)"

@@ -63,6 +63,18 @@ Severity = Literal["low", "medium", "high", "critical"]
 RuleStatus = Literal["experimental", "test", "stable"]
 
 
+def known_timezone(value: str) -> str:
+    """A pydantic check shared by the configuration and the candidate registries."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"zona waktu {value!r} tidak dikenal (contoh: Asia/Jakarta, Asia/Makassar, "
+            "Asia/Jayapura)"
+        ) from None
+    return value
+
+
 def _experimental() -> list[RuleStatus]:
     return ["experimental"]
 
@@ -138,11 +150,7 @@ class Settings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"zona waktu {value!r} tidak dikenal (contoh: Asia/Jakarta)") from None
-        return value
+        return known_timezone(value)
 
     @property
     def tz(self) -> ZoneInfo:

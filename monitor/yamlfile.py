@@ -130,7 +130,20 @@ class _Builder:
                 return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
             finally:
                 self.open.discard(id(node))
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except ValueError as exc:  # a scalar PyYAML cannot build, such as the date 2024-02-30
+            pos = _position(node.start_mark)
+            self.problems.append(
+                Problem(
+                    self.doc.path,
+                    pos.line,
+                    pos.col,
+                    f"nilai {node.value!r} tidak valid: {exc}",
+                    "bad-value",
+                )
+            )
+            return None
         if (
             isinstance(value, bool)
             and isinstance(node, yaml.ScalarNode)

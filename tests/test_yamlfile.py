@@ -477,3 +477,11 @@ def test_prefix_locates_a_part_of_the_document():
 def test_document_positions_can_be_built_by_hand():
     doc = YamlDocument("x.yaml", {"a": 1}, values={("a",): Position(4, 2)})
     assert doc.problem(("a", "b"), "m", "c").line == 4
+
+
+def test_an_impossible_date_is_a_located_problem_not_a_crash() -> None:
+    with pytest.raises(YamlError) as caught:
+        loads_yaml("a: 1\nwhen: 2024-02-30\nalso: [2023-13-01]\n", "x.yaml")
+    problems = caught.value.problems
+    assert [(p.line, p.col, p.code) for p in problems] == [(2, 7, "bad-value"), (3, 8, "bad-value")]
+    assert "'2024-02-30' tidak valid: day is out of range" in problems[0].message

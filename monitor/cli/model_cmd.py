@@ -174,7 +174,7 @@ def train(
         )
     except InputError as exc:
         ctx.guard(exc)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, DetectError) as exc:
         fail(f"pelatihan gagal: {exc}")
     click.echo(
         f"model terbaik (epoch {summary['best_epoch']} dari {len(summary['epochs'])}, "

@@ -26,6 +26,7 @@ import torch
 from loguru import logger
 from tqdm import tqdm
 
+from monitor.detect.classifier import pick_device
 from monitor.model.checkpoint import add_markers, quiet_transformers, weights_sha256
 from monitor.model.data import DataFiles, file_sha256, holdout, load_masker, load_split
 from monitor.model.labels import ID2LABEL, LABEL2ID, LABELS
@@ -54,17 +55,6 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto``: CUDA when present, else CPU. Asking for CUDA without it is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("CUDA requested but torch.cuda.is_available() is false")
-    if name not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {name!r} (auto, cpu, cuda)")
-    return torch.device(name)
 
 
 def class_weights(labels: Sequence[int], classes: int) -> list[float]:
@@ -184,7 +174,7 @@ def fine_tune(
     """Fine-tune ``base``; save the best epoch (validation macro-F1) and ``training.json``
     into ``out``; return what ``training.json`` holds."""
     started = time.monotonic()
-    device = resolve_device(config.device)
+    device = pick_device(config.device)
     tokenizer, model, added = load_base(base, config.seed)
     if added:
         logger.info("added {} marker tokens to the tokenizer of {}", len(added), base)

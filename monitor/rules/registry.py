@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -35,6 +35,7 @@ from pydantic import (
 
 from monitor.errors import InputError, Problem, YamlError
 from monitor.rules.loader import rule_files
+from monitor.settings import known_timezone
 from monitor.yamlfile import Loc, YamlDocument, load_yaml, validation_problems
 
 Level = Literal["nasional", "provinsi", "kabupaten", "kota"]
@@ -234,14 +235,7 @@ class ElectionInfo(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"zona waktu {value!r} tidak dikenal (contoh: Asia/Jakarta, Asia/Makassar, "
-                "Asia/Jayapura)"
-            ) from None
-        return value
+        return known_timezone(value)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -364,9 +358,6 @@ def load_registry(paths: Iterable[Path]) -> Registry:
             doc = load_yaml(path)
         except YamlError as exc:
             problems.extend(exc.problems)
-            continue
-        except ValueError as exc:  # a scalar PyYAML cannot build, such as the date 2024-02-30
-            problems.append(Problem(str(path), 0, 0, f"YAML tidak valid: {exc}", "yaml-syntax"))
             continue
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
         if doc.data is None:

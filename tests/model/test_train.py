@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.errors import DetectError
 from monitor.model.data import resolve_data
 from monitor.model.labels import LABELS
 from tests.model.fixtures import TINY_TRAIN
@@ -122,5 +123,5 @@ def test_a_base_without_markers_gets_them(tiny_init: Path, data_dir: Path, tmp_p
 def test_cuda_requested_without_cuda(tiny_init: Path, data_dir: Path, tmp_path: Path) -> None:
     if torch.cuda.is_available():
         pytest.skip("CUDA is present")
-    with pytest.raises(ValueError, match="CUDA"):
+    with pytest.raises(DetectError, match="CUDA"):
         train_files(tiny_init, resolve_data(data_dir), tmp_path / "m", replace(FAST, device="cuda"))

@@ -410,7 +410,8 @@ def test_impossible_yaml_date_is_a_problem_not_a_crash(tmp_path: Path):
     with pytest.raises(InputError) as caught:
         load_registry([path])
     [problem] = caught.value.problems
-    assert (problem.path, problem.severity) == (str(path), "error")
+    assert (problem.path, problem.severity, problem.code) == (str(path), "error", "bad-value")
+    assert problem.line > 0 and problem.col > 0
 
 
 def test_one_broken_file_fails_the_whole_load(tmp_path: Path):

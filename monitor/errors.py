@@ -7,6 +7,11 @@
     ├── StoreError         the database is unreachable or not migrated
     ├── PluginError        an unknown plugin name, or a plugin that fails to load
     ├── CollectError       a collector could not fetch (per account; the run goes on)
+    │   ├── RateLimited            the source said "slow down" (429, Retry-After)
+    │   ├── TransientError         5xx, timeout, connection reset: try again later
+    │   ├── MalformedResponse      the body is not what the format promises
+    │   ├── AccountUnavailable     this account is gone, private or suspended
+    │   └── CollectorBroken        the whole route is down (broken upstream, bad token)
     ├── DetectError        rules or classifier could not decide
     └── NotifyError        a notifier could not deliver
 
@@ -83,11 +88,51 @@ class PluginError(MonitorError):
 
 
 class CollectError(MonitorError):
-    """A collector could not fetch an account's posts. ``retry_after`` is in seconds."""
+    """A collector could not fetch an account's posts. ``retry_after`` is in seconds.
+
+    ``kind`` names the failure for coverage reports; the subclasses below say what the
+    scheduler should do: back off the account, pause the host, or open the breaker."""
+
+    kind: str = "error"
+    #: the failure says something about the route, not only about this account: it counts
+    #: towards the collector's circuit breaker
+    counts_against_collector: bool = True
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimited(CollectError):
+    """HTTP 429 or an exhausted rate-limit window; ``retry_after`` says when to come back."""
+
+    kind = "rate_limited"
+
+
+class TransientError(CollectError):
+    """A 5xx answer, a timeout or a dropped connection."""
+
+    kind = "transient"
+
+
+class MalformedResponse(CollectError):
+    """The body does not parse as the format the source promises (HTML for XML, bad JSON)."""
+
+    kind = "malformed"
+
+
+class AccountUnavailable(CollectError):
+    """The account does not exist (any more), is private, or is suspended."""
+
+    kind = "unavailable"
+    counts_against_collector = False
+
+
+class CollectorBroken(CollectError):
+    """The whole route cannot work: a scraper broken upstream, a missing or refused token.
+    It opens the collector's circuit breaker at once."""
+
+    kind = "broken"
 
 
 class DetectError(MonitorError):

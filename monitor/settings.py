@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from monitor.errors import ConfigError, Problem, YamlError
 from monitor.yamlfile import YamlDocument, load_yaml, validation_problems
@@ -46,17 +53,76 @@ class CandidatesSettings(_Strict):
     paths: list[Path] = Field(default_factory=list)
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number of seconds or a string like ``90s``, ``15m``, ``6h``, ``3d``."""
+    if isinstance(value, bool):
+        raise ValueError("durasi harus angka detik atau seperti '15m', '6h', '3d'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        unit = _UNITS.get(text[-1:]) if text else None
+        number = text[:-1] if unit else text
+        try:
+            seconds = float(number) * (unit or 1)
+        except ValueError:
+            raise ValueError(
+                f"durasi {value!r} tidak dikenal (contoh: 90s, 15m, 6h, 3d)"
+            ) from None
+    else:
+        raise ValueError("durasi harus angka detik atau seperti '15m', '6h', '3d'")
+    if seconds < 0:
+        raise ValueError("durasi tidak boleh negatif")
+    return seconds
+
+
+#: Seconds, written in the file as ``90``, ``90s``, ``15m``, ``6h`` or ``3d``.
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
 class CollectorConfig(BaseModel):
-    """One configured collector. ``type`` names the plugin; every other key is the
+    """One configured collector. ``type`` names the plugin; the keys below are the same for
+    every collector (schedule, politeness, fault handling); every other key is the
     plugin's own setting, validated by the plugin's ``Settings`` model."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     type: str
     enabled: bool = True
+    #: how often each account is polled, and the random spread around it (0.1 = +-10%)
+    interval: Duration = 900.0
+    jitter: float = Field(default=0.1, ge=0, le=1)
+    #: requests per second to each host; concurrent accounts polled at once
+    rate: float | None = Field(default=1.0, gt=0)
+    concurrency: int = Field(default=4, ge=1, le=256)
+    #: per request; and the longest a request may wait for its host (rate, Retry-After)
+    timeout: Duration = 30.0
+    max_wait: Duration = 60.0
+    #: posts created within this window are listed again to record edits and deletions,
+    #: at most once per ``rescan_every``; ``lookback: 0`` turns re-scanning off. The first
+    #: poll of an account also starts this far back.
+    lookback: Duration = 3 * 86400.0
+    rescan_every: Duration = 6 * 3600.0
+    #: a failing account waits backoff_base, then twice as long, ... up to backoff_max
+    backoff_base: Duration = 300.0
+    backoff_max: Duration = 6 * 3600.0
+    #: after this many failures in a row that are not about one account, the collector
+    #: stops for breaker_cooldown (doubling while it keeps failing)
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown: Duration = 1800.0
 
     def options(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+
+class CoverageSettings(_Strict):
+    #: an account with no new post for this many days is listed as silent in the digest
+    silent_days: int = Field(default=14, ge=1)
+    #: an account whose polls have all failed for this many days is listed as unreachable
+    unreachable_days: int = Field(default=2, ge=1)
 
 
 Severity = Literal["low", "medium", "high", "critical"]
@@ -141,6 +207,7 @@ class Settings(_Strict):
     detection: DetectionSettings = DetectionSettings()
     pipeline: PipelineSettings = PipelineSettings()
     digest: DigestSettings = DigestSettings()
+    coverage: CoverageSettings = CoverageSettings()
     logging: LoggingSettings = LoggingSettings()
 
     #: Directory relative paths are resolved against; set by the loader, not the file.

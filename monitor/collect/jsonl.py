@@ -17,7 +17,7 @@ from typing import ClassVar
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from monitor.collect.base import Collector
+from monitor.collect.base import Collector, CollectorOptions
 from monitor.collect.postformat import read_posts
 from monitor.domain import Account, Post, handle_key, parse_platform
 from monitor.errors import CollectError, Problem
@@ -39,11 +39,19 @@ class JsonlSettings(BaseModel):
 
 class JsonlCollector(Collector):
     name: ClassVar[str] = "jsonl"
+    summary: ClassVar[str] = "berkas JSONL dalam format unggahan asn-monitor (impor, uji, demo)"
     version: ClassVar[str] = "1"
     Settings: ClassVar[type[BaseModel]] = JsonlSettings
 
-    def __init__(self, settings: BaseModel, *, instance: str, base_dir: Path) -> None:
-        super().__init__(settings, instance=instance, base_dir=base_dir)
+    def __init__(
+        self,
+        settings: BaseModel,
+        *,
+        instance: str,
+        base_dir: Path,
+        options: CollectorOptions | None = None,
+    ) -> None:
+        super().__init__(settings, instance=instance, base_dir=base_dir, options=options)
         assert isinstance(settings, JsonlSettings)
         self.path = settings.path if settings.path.is_absolute() else base_dir / settings.path
         self.platforms = frozenset(settings.platforms)

@@ -4,17 +4,17 @@ settings so that errors name the plugin and the key, located in the configuratio
 from __future__ import annotations
 
 from loguru import logger
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from monitor import plugins
-from monitor.collect.base import Collector
+from monitor.collect.base import Collector, CollectorOptions, Schedule
 from monitor.detect.decider import Decider, Scorer
 from monitor.detect.rules_detector import RuleDetector
 from monitor.errors import ConfigError, InputError, PluginError, Problem
 from monitor.rules.check import check_rules
 from monitor.rules.loader import RuleSet
 from monitor.rules.registry import Registry, load_registry
-from monitor.settings import Settings
+from monitor.settings import CollectorConfig, Settings
 from monitor.yamlfile import YamlDocument, validation_problems
 
 
@@ -59,12 +59,39 @@ def build_collectors(settings: Settings, doc: YamlDocument | None = None) -> dic
                 problems.extend(validation_problems(doc, exc, prefix))
             continue
         if entry.enabled:
-            collectors[instance] = cls(
-                plugin_settings, instance=instance, base_dir=settings.base_dir
-            )
+            collectors[instance] = make_collector(cls, plugin_settings, entry, instance, settings)
     if problems:
         raise ConfigError(problems)
     return collectors
+
+
+def make_collector(
+    cls: type[Collector],
+    plugin_settings: BaseModel,
+    entry: CollectorConfig,
+    instance: str,
+    settings: Settings,
+) -> Collector:
+    """A collector with the generic keys of its entry applied."""
+    collector = cls(
+        plugin_settings,
+        instance=instance,
+        base_dir=settings.base_dir,
+        options=CollectorOptions(
+            rate=entry.rate, timeout=entry.timeout, max_wait=entry.max_wait, lookback=entry.lookback
+        ),
+    )
+    collector.schedule = Schedule(
+        interval=entry.interval,
+        jitter=entry.jitter,
+        concurrency=entry.concurrency,
+        rescan_every=entry.rescan_every if entry.lookback > 0 else 0.0,
+        backoff_base=entry.backoff_base,
+        backoff_max=entry.backoff_max,
+        breaker_threshold=entry.breaker_threshold,
+        breaker_cooldown=entry.breaker_cooldown,
+    )
+    return collector
 
 
 def load_detection(settings: Settings) -> tuple[RuleSet, Registry]:

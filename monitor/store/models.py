@@ -136,6 +136,66 @@ class CollectionRunRow(Base):
     fetched: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    #: the CollectError kind (rate_limited, transient, malformed, unavailable, broken)
+    error_kind: Mapped[str | None] = mapped_column(String(20))
+    #: posts the source billed for (X API reads), for the cost line of the digest
+    reads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccountStateRow(Base):
+    """Per collector and account: when to poll next, failures in a row (backoff), the last
+    success and the last error, for scheduling and the coverage report."""
+
+    __tablename__ = "account_states"
+    __table_args__ = (UniqueConstraint("collector", "account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collector: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None] = mapped_column()
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    last_error_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_kind: Mapped[str | None] = mapped_column(String(20))
+    last_rescan_at: Mapped[datetime | None] = mapped_column()
+
+
+class CollectorStateRow(Base):
+    """The circuit breaker of one collector instance: closed (working), open (stopped
+    until ``open_until``), half_open (one trial poll allowed)."""
+
+    __tablename__ = "collector_states"
+
+    collector: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), default="closed")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: times the breaker opened in a row without a success in between (cooldown doubles)
+    trips: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column()
+    open_until: Mapped[datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvidenceFileRow(Base):
+    """A file kept as evidence for a post (a monitor's screenshot), content-addressed by
+    its SHA-256 under ``<var_dir>/evidence``."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (UniqueConstraint("post_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(200))
 
 
 class CursorRow(Base):

@@ -209,3 +209,52 @@ def to_post(row: PostRow) -> Post:
         media=tuple(row.media or ()),
         author_region=row.account.person.region if row.account is not None else None,
     )
+
+
+@dataclass
+class ListingResult:
+    deleted: int = 0
+    restored: int = 0
+
+
+def record_listing(
+    session: Session,
+    *,
+    collector: str,
+    account_id: int,
+    post_ids: set[str],
+    complete_since: datetime,
+    now: datetime | None = None,
+) -> ListingResult:
+    """Compare what the source lists now with what this collector stored for the account.
+
+    A stored post created at or after ``complete_since`` that the listing lacks is recorded
+    as ``deleted`` (a new observation; the post, its payload and hash stay as evidence); a
+    post marked deleted that is listed again is recorded as ``restored``. Only posts stored
+    by the same collector are judged: another route (a manual submission, an import) may
+    name the same post differently."""
+    now = now or utcnow()
+    result = ListingResult()
+    rows = session.scalars(
+        select(PostRow).where(
+            PostRow.account_id == account_id,
+            PostRow.collector == collector,
+            PostRow.created_at >= complete_since,
+        )
+    )
+    for row in rows:
+        listed = row.post_id in post_ids
+        if not listed and row.deleted_at is None:
+            kind = "deleted"
+            row.deleted_at = now
+            result.deleted += 1
+        elif listed and row.deleted_at is not None:
+            kind = "restored"
+            row.deleted_at = None
+            result.restored += 1
+        else:
+            continue
+        session.add(
+            PostObservationRow(post_id=row.id, kind=kind, observed_at=now, collector=collector)
+        )
+    return result

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from monitor.store.models import CollectionRunRow, utcnow
+from monitor.store.models import AccountStateRow, CollectionRunRow, CollectorStateRow, utcnow
 
 
 def start_run(
@@ -27,12 +27,22 @@ def finish_run(
     fetched: int,
     new: int,
     error: str | None = None,
+    error_kind: str | None = None,
+    reads: int = 0,
     now: datetime | None = None,
 ) -> None:
     session.execute(
         update(CollectionRunRow)
         .where(CollectionRunRow.id == run_id)
-        .values(status=status, fetched=fetched, new=new, error=error, finished_at=now or utcnow())
+        .values(
+            status=status,
+            fetched=fetched,
+            new=new,
+            error=error,
+            error_kind=error_kind,
+            reads=reads,
+            finished_at=now or utcnow(),
+        )
     )
 
 
@@ -44,3 +54,35 @@ def mark_interrupted(session: Session, now: datetime | None = None) -> int:
         .values(status="interrupted", finished_at=now or utcnow())
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def account_state(session: Session, collector: str, account_id: int) -> AccountStateRow:
+    """The scheduling state of one account for one collector (made on first use)."""
+    row = session.scalar(
+        select(AccountStateRow).where(
+            AccountStateRow.collector == collector, AccountStateRow.account_id == account_id
+        )
+    )
+    if row is None:
+        row = AccountStateRow(collector=collector, account_id=account_id, failures=0)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def account_states(session: Session, collector: str) -> dict[int, AccountStateRow]:
+    rows = session.scalars(select(AccountStateRow).where(AccountStateRow.collector == collector))
+    return {row.account_id: row for row in rows}
+
+
+def collector_state(session: Session, collector: str) -> CollectorStateRow:
+    row = session.get(CollectorStateRow, collector)
+    if row is None:
+        row = CollectorStateRow(collector=collector, state="closed", failures=0, trips=0)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def collector_states(session: Session) -> dict[str, CollectorStateRow]:
+    return {row.collector: row for row in session.scalars(select(CollectorStateRow))}

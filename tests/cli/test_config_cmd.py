@@ -180,7 +180,7 @@ def test_every_problem_is_printed_in_one_run(tmp_path: Path):
     assert "Mars/Olympus" in err
     assert 'beri tanda kutip: "no"' in err
     assert "'pasword'" in err
-    assert "collector 'rss' tidak terpasang (terpasang: jsonl" in err
+    assert "collector 'rss' tidak terpasang (terpasang: feed, jsonl, mastodon" in err
     assert "kunci wajib 'path'" in err
     assert "'glob'" in err
     assert str(tmp_path / "nowhere") in err
@@ -240,11 +240,13 @@ def test_show_prints_effective_settings_with_full_paths(tmp_path: Path):
     assert shown["database"]["auto_upgrade"] is True
     assert shown["rules"]["paths"] == [str(folder / "rules"), str(tmp_path / "shared-rules")]
     assert shown["digest"]["out_dir"] == str(folder / "state" / "digests")
-    assert shown["collectors"]["files"] == {
+    files = shown["collectors"]["files"]
+    assert {k: files[k] for k in ("type", "enabled", "path")} == {
         "type": "jsonl",
         "enabled": True,
         "path": "posts.jsonl",
     }
+    assert files["interval"] == 900.0 and files["lookback"] == 3 * 86400.0  # the defaults
     assert "base_dir" not in shown
     assert f"# konfigurasi: {config}" in result.stdout
     assert not (folder / "state").exists()  # showing touches no database

@@ -48,6 +48,29 @@ ROUTE = {
     "criminal": "Pidana pemilihan (Gakkumdu)",
 }
 
+#: Coverage of a watched account (monitor.store.coverage).
+COVERAGE = {
+    "ok": "terpantau",
+    "silent": "sepi (tidak ada unggahan baru)",
+    "never": "belum pernah diperiksa",
+    "failing": "gagal diperiksa",
+    "unreachable": "tidak terjangkau",
+    "uncovered": "tanpa pengumpul (hanya laporan manual)",
+}
+
+#: Why a poll failed (monitor.errors.CollectError.kind).
+ERROR_KIND = {
+    "rate_limited": "dibatasi laju",
+    "transient": "gangguan sementara",
+    "malformed": "jawaban rusak",
+    "unavailable": "akun hilang/privat",
+    "broken": "jalur rusak",
+    "error": "galat",
+}
+
+#: The circuit breaker of a collector.
+BREAKER = {"closed": "berjalan", "open": "dihentikan sementara", "half_open": "dicoba ulang"}
+
 MONTHS = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",

@@ -69,9 +69,7 @@ def parse_duration(value: Any) -> float:
         try:
             seconds = float(number) * (unit or 1)
         except ValueError:
-            raise ValueError(
-                f"durasi {value!r} tidak dikenal (contoh: 90s, 15m, 6h, 3d)"
-            ) from None
+            raise ValueError(f"durasi {value!r} tidak dikenal (contoh: 90s, 15m, 6h, 3d)") from None
     else:
         raise ValueError("durasi harus angka detik atau seperti '15m', '6h', '3d'")
     if seconds < 0:

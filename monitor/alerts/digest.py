@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from monitor.domain import EmploymentType, Span, severity_rank
 from monitor.labels import (
+    BREAKER,
     CATEGORY,
+    COVERAGE,
     DAYS,
     MONTHS,
     PLATFORM,
@@ -22,6 +24,7 @@ from monitor.labels import (
 )
 from monitor.store import Store
 from monitor.store.alerts import alerts_raised_between
+from monitor.store.coverage import Coverage
 from monitor.store.models import AlertRow
 
 NO_AGENCY = "(instansi tidak diketahui)"
@@ -98,6 +101,8 @@ class Digest:
     window_end: datetime
     generated_at: datetime
     groups: list[AgencyGroup]
+    #: accounts checked, silent, unreachable; collectors stopped; billed reads
+    coverage: Coverage | None = None
 
     @property
     def total(self) -> int:
@@ -162,7 +167,9 @@ def _item(alert: AlertRow, tz: ZoneInfo) -> DigestItem:
     )
 
 
-def build_daily_digest(store: Store, day: date, tz: ZoneInfo, *, now: datetime) -> Digest:
+def build_daily_digest(
+    store: Store, day: date, tz: ZoneInfo, *, now: datetime, coverage: Coverage | None = None
+) -> Digest:
     start, end = day_window(day, tz)
     with store.session() as session:
         items = [_item(a, tz) for a in alerts_raised_between(session, start, end)]
@@ -173,7 +180,7 @@ def build_daily_digest(store: Store, day: date, tz: ZoneInfo, *, now: datetime) 
         by_agency.values(),
         key=lambda g: (-max(severity_rank(i.severity) for i in g.items), -len(g.items), g.agency),
     )
-    return Digest(day, str(tz), start, end, now.astimezone(tz), groups)
+    return Digest(day, str(tz), start, end, now.astimezone(tz), groups, coverage)
 
 
 LABELS = {
@@ -183,6 +190,8 @@ LABELS = {
     "platform": PLATFORM,
     "stage": STAGE,
     "route": ROUTE,
+    "coverage": COVERAGE,
+    "breaker": BREAKER,
 }
 
 

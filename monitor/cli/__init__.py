@@ -36,6 +36,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 def _register() -> None:
     from monitor.cli import (
+        collectors_cmd,
         config_cmd,
         db_cmd,
         digest_cmd,
@@ -51,7 +52,7 @@ def _register() -> None:
 
     modules = (
         config_cmd, db_cmd, watchlist_cmd, posts_cmd, rules_cmd, run_cmd, scan_cmd, digest_cmd,
-        plugins_cmd, model_cmd, feedback_cmd,
+        plugins_cmd, model_cmd, feedback_cmd, collectors_cmd,
     )  # fmt: skip
     for module in modules:
         module.register(cli)

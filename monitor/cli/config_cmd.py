@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from monitor.cli.context import Context, echo_problems, fail
+from monitor.collect.base import Collector
 from monitor.errors import ConfigError, Problem
 from monitor.settings import Settings, load_settings, usable_settings
 from monitor.yamlfile import YamlDocument
@@ -41,20 +42,42 @@ def check(ctx: Context, file: str | None) -> None:
     if loaded is not None:
         settings, doc = loaded
         try:
-            build_collectors(settings, doc)
+            collectors = build_collectors(settings, doc)
         except ConfigError as exc:
             problems.extend(exc.problems)
+        else:
+            problems.extend(_broken_collectors(collectors, doc, name))
         problems.extend(_missing_paths(settings, doc, name))
-    if problems:
-        problems = sorted(dict.fromkeys(problems))
-        echo_problems(problems)
-        errors = sum(1 for p in problems if p.severity == "error")
+    problems = sorted(dict.fromkeys(problems))
+    echo_problems(problems)
+    errors = sum(1 for p in problems if p.severity == "error")
+    if errors:
         fail(f"{name}: {errors} galat")
     settings = loaded[0] if loaded else Settings()
+    warnings = f", {len(problems)} peringatan" if problems else ""
     click.echo(
         f"{name}: baik ({len(settings.collectors)} pengumpul, "
-        f"basis data {settings.database_url.split('://')[0]})"
+        f"basis data {settings.database_url.split('://')[0]}{warnings})"
     )
+
+
+def _broken_collectors(
+    collectors: dict[str, Collector], doc: YamlDocument | None, name: str
+) -> list[Problem]:
+    """A collector that cannot work (broken upstream, no token) is a warning: it stays
+    selectable, and the daemon reports it instead of collecting nothing in silence."""
+    problems = []
+    for instance, collector in collectors.items():
+        reason = collector.broken()
+        if reason is None:
+            continue
+        loc = ("collectors", instance, "type")
+        message = f"pengumpul {instance}: {reason}"
+        if doc is not None and loc in doc.values:
+            problems.append(doc.problem(loc, message, "collector-broken", severity="warning"))
+        else:
+            problems.append(Problem(name, 0, 0, message, "collector-broken", "warning"))
+    return problems
 
 
 def _missing_paths(settings: Settings, doc: YamlDocument | None, name: str) -> list[Problem]:

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from monitor.cli.context import Context, fail
+from monitor.errors import ConfigError
+from monitor.store.coverage import Coverage
 from monitor.store.models import utcnow
 
 
@@ -40,7 +42,8 @@ def digest_cmd(ctx: Context, day: str | None, out: Path | None) -> None:
             target = date.fromisoformat(day)
         except ValueError:
             fail(f"--date {day!r} bukan tanggal YYYY-MM-DD")
-    digest = build_daily_digest(ctx.store, target, settings.tz, now=now)
+    report = _coverage(ctx, target)
+    digest = build_daily_digest(ctx.store, target, settings.tz, now=now, coverage=report)
     written = write_digest(digest, out or settings.digest_dir)
     with ctx.store.session() as session:
         record_digest(
@@ -65,6 +68,21 @@ def digest_cmd(ctx: Context, day: str | None, out: Path | None) -> None:
     )
     for path in written.values():
         click.echo(str(path))
+
+
+def _coverage(ctx: Context, day: date) -> Coverage | None:
+    """Coverage as of the end of the digest's day (now, for today)."""
+    from monitor.alerts.digest import day_window
+    from monitor.service.components import build_collectors
+    from monitor.service.coverage import coverage_report
+
+    settings, doc = ctx.loaded
+    try:
+        collectors = build_collectors(settings, doc)
+    except ConfigError as exc:
+        ctx.guard(exc)
+    start, end = day_window(day, settings.tz)
+    return coverage_report(ctx.store, settings, collectors, now=min(utcnow(), end), since=start)
 
 
 def register(cli: click.Group) -> None:

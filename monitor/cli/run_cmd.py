@@ -15,8 +15,14 @@ from monitor.errors import ConfigError, DetectError, InputError
     required=True,
     help="Satu putaran: kumpulkan, simpan, deteksi, buat peringatan.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Periksa juga akun yang sedang menunggu setelah gagal, dan pulihkan pengumpul "
+    "yang dihentikan pemutus sirkuit.",
+)
 @click.pass_obj
-def run_cmd(ctx: Context, once: bool) -> None:
+def run_cmd(ctx: Context, once: bool, force: bool) -> None:
     """Jalankan alur pemantauan satu kali: kumpulkan unggahan dari semua pengumpul,
     simpan, deteksi pelanggaran, dan buat peringatan."""
     from monitor.service.components import build_collectors, decider_from, load_detection
@@ -31,7 +37,9 @@ def run_cmd(ctx: Context, once: bool) -> None:
         decider = decider_from(settings, ruleset, registry)
     except (ConfigError, InputError, DetectError) as exc:
         ctx.guard(exc)
-    report = run_once(ctx.store, collectors, decider, batch_size=settings.pipeline.batch_size)
+    report = run_once(
+        ctx.store, collectors, decider, batch_size=settings.pipeline.batch_size, force=force
+    )
     if report.interrupted_runs:
         click.echo(
             f"{report.interrupted_runs} pengumpulan sebelumnya terputus; "
@@ -41,12 +49,28 @@ def run_cmd(ctx: Context, once: bool) -> None:
         echo_problems(c.problems)
         for error in c.errors:
             click.echo(f"{c.instance}: gagal: {error}", err=True)
-        click.echo(
-            f"{c.instance}: {c.accounts} akun, {c.stored.new} unggahan baru, "
-            f"{c.stored.seen} sudah ada"
-            + (f", {c.failed_accounts} akun gagal" if c.failed_accounts else "")
-            + (f", {len(c.problems)} baris rusak" if c.problems else "")
-        )
+        if c.stopped:
+            click.echo(f"{c.instance}: BERHENTI: {c.stopped}", err=True)
+        parts = [
+            f"{c.accounts} akun diperiksa",
+            f"{c.stored.new} unggahan baru",
+            f"{c.stored.seen} sudah ada",
+        ]
+        parts += [
+            text
+            for count, text in (
+                (c.stored.edited, f"{c.stored.edited} berubah"),
+                (c.listing.deleted, f"{c.listing.deleted} dihapus pemiliknya"),
+                (c.listing.restored, f"{c.listing.restored} muncul kembali"),
+                (c.failed_accounts, f"{c.failed_accounts} akun gagal"),
+                (c.backing_off, f"{c.backing_off} akun menunggu setelah gagal"),
+                (c.deferred, f"{c.deferred} akun ditunda"),
+                (c.reads, f"{c.reads} unggahan dibaca (berbayar)"),
+                (len(c.problems), f"{len(c.problems)} baris rusak"),
+            )
+            if count
+        ]
+        click.echo(f"{c.instance}: " + ", ".join(parts))
     d = report.detected
     click.echo(f"deteksi: {d.decided} unggahan diputuskan, {d.flagged} peringatan baru")
 

@@ -26,8 +26,8 @@ import httpx
 from monitor import __version__
 from monitor.errors import (
     AccountUnavailable,
-    CollectorBroken,
     CollectError,
+    CollectorBroken,
     MalformedResponse,
     RateLimited,
     TransientError,

@@ -69,7 +69,7 @@ class ScriptedCollector(Collector):
         super().__init__(
             Script(),
             instance="scripted",
-            base_dir=Path("."),
+            base_dir=Path(),
             options=CollectorOptions(max_wait=max_wait, lookback=3 * 86400),
         )
         if schedule is not None:
@@ -254,8 +254,9 @@ def test_every_poll_is_recorded_with_the_error_kind(store: Store) -> None:
     run(store, collector, Clock())
     with store.session() as session:
         runs = session.execute(
-            select(CollectionRunRow.status, CollectionRunRow.error_kind, CollectionRunRow.fetched)
-            .order_by(CollectionRunRow.status)
+            select(
+                CollectionRunRow.status, CollectionRunRow.error_kind, CollectionRunRow.fetched
+            ).order_by(CollectionRunRow.status)
         ).all()
     assert [tuple(r) for r in runs] == [("error", "unavailable", 0), ("ok", None, 1)]
 

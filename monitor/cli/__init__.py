@@ -47,12 +47,13 @@ def _register() -> None:
         rules_cmd,
         run_cmd,
         scan_cmd,
+        submit_cmd,
         watchlist_cmd,
     )
 
     modules = (
         config_cmd, db_cmd, watchlist_cmd, posts_cmd, rules_cmd, run_cmd, scan_cmd, digest_cmd,
-        plugins_cmd, model_cmd, feedback_cmd, collectors_cmd,
+        plugins_cmd, model_cmd, feedback_cmd, submit_cmd, collectors_cmd,
     )  # fmt: skip
     for module in modules:
         module.register(cli)

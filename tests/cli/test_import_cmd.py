@@ -5,6 +5,8 @@ included); an audit row is written. The detailed tables live in tests/collect.""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,168 @@ def test_a_configuration_file_sets_the_batch_size(
     assert f"{path}:6:" in result.stderr
     assert "5 unggahan baru" in result.stdout
     assert len(stored(watched)) == 5
+
+
+# --- --format csv and --format snscrape ------------------------------------------------
+
+CSV = (
+    "\ufeffID Unggahan;Akun;Isi Unggahan;Waktu Unggah\n"
+    "11;budi;Rapat koordinasi;01/10/2024 08:00\n"
+    "12;budi;jam rusak;32/10/2024 08:00\n"
+    "13;budi;Apel pagi;02/10/2024 07:30\n"
+)
+MAPS = [
+    "--map", "id=ID Unggahan", "--map", "author=Akun", "--map", "text=Isi Unggahan",
+    "--map", "created_at=Waktu Unggah",
+]  # fmt: skip
+
+
+def created(store: Store) -> dict[str, datetime]:
+    with store.session() as session:
+        return {r.post_id: r.created_at for r in session.scalars(select(PostRow))}
+
+
+def test_a_csv_export_with_a_mapping_twice(
+    watched: Store, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "ekspor.csv"
+    path.write_text(CSV, encoding="utf-8")
+    args = ["import", str(path), *MAPS, "--platform", "x", "--date-format", "%d/%m/%Y %H:%M"]
+    first = run_cli(*args, database_url=database_url)
+    assert first.returncode == 1  # one bad row
+    assert (
+        f"{path}:3: error: baris 3, kolom \"Waktu Unggah\": waktu '32/10/2024 08:00' "
+        "tidak sesuai format %d/%m/%Y %H:%M [bad-date]"
+    ) in first.stderr
+    assert "2 unggahan baru, 0 sudah ada (0 berubah)" in first.stdout
+    assert "1 baris rusak" in first.stdout
+    wib = timezone(timedelta(hours=7))
+    assert created(watched) == {
+        "11": datetime(2024, 10, 1, 8, tzinfo=wib),
+        "13": datetime(2024, 10, 2, 7, 30, tzinfo=wib),
+    }
+    second = run_cli(*args, database_url=database_url)
+    assert "0 unggahan baru, 2 sudah ada (0 berubah)" in second.stdout
+    assert len(stored(watched)) == 2
+
+
+def test_a_mapping_file_and_the_configured_timezone(
+    watched: Store, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "ekspor.csv"
+    path.write_text(CSV.replace("32/10", "03/10"), encoding="utf-8")
+    mapping = write_lines(
+        tmp_path / "pemetaan.yaml",
+        [
+            "columns:",
+            "  id: ID Unggahan",
+            "  author: Akun",
+            "  text: Isi Unggahan",
+            "  created_at: Waktu Unggah",
+            "platform: twitter",
+            "date_format: '%d/%m/%Y %H:%M'",
+        ],
+    )
+    config = write_lines(tmp_path / "monitor.yaml", ["timezone: Asia/Jayapura"])
+    result = run_cli(
+        "-c", str(config), "import", str(path), "--mapping", str(mapping),
+        database_url=database_url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "3 unggahan baru" in result.stdout
+    assert created(watched)["11"] == datetime(2024, 9, 30, 23, tzinfo=UTC)  # 08:00 WIT
+
+    makassar = run_cli(
+        "import", str(path), "--mapping", str(mapping), "--map", "id=Isi Unggahan",
+        "--timezone", "Asia/Makassar", database_url=database_url,
+    )  # fmt: skip
+    assert makassar.returncode == 0, makassar.stderr
+    assert created(watched)["Rapat koordinasi"] == datetime(2024, 10, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "args", "where"),
+    [
+        (["columns:", "  teks: Isi"], [],
+         "{tmp}/pemetaan.yaml:2:3: error: kunci 'teks' tidak dikenal"),
+        (["platform: myspace"], [],
+         "{tmp}/pemetaan.yaml:1:11: error: platform 'myspace' tidak dikenal"),
+        (["columns:", "  url: Tautan"], [],
+         "{tmp}/ekspor.csv:1: error: kolom 'Tautan' (untuk url) tidak ada di berkas"),
+        (None, ["--map", "judul=Isi"], "--map: error: bidang 'judul' tidak dikenal"),
+    ],
+    ids=["unknown-key", "bad-platform", "missing-column", "unknown-field"],
+)  # fmt: skip
+def test_mapping_errors_are_located_and_nothing_is_imported(
+    watched: Store,
+    database_url: str,
+    tmp_path: Path,
+    mapping: list[str] | None,
+    args: list[str],
+    where: str,
+) -> None:
+    path = tmp_path / "ekspor.csv"
+    path.write_text(CSV, encoding="utf-8")
+    options = [*MAPS, "--platform", "x", *args]
+    if mapping is not None:
+        options += ["--mapping", str(write_lines(tmp_path / "pemetaan.yaml", mapping))]
+    result = run_cli("import", str(path), *options, database_url=database_url)
+    assert result.returncode == 1
+    assert where.replace("{tmp}", str(tmp_path)) in result.stderr
+    assert "masalah ditemukan" in result.stderr
+    assert stored(watched) == []
+
+
+SNSCRAPE = [
+    json.dumps(
+        {
+            "_type": "snscrape.modules.telegram.Channel",
+            "username": "budi",
+            "title": "Budi",
+            "_snscrape": "0.7.0.20230622",
+        }
+    ),
+    json.dumps(
+        {
+            "_type": "snscrape.modules.twitter.Tweet",
+            "url": "https://twitter.com/budi/status/1840000000000000100",
+            "date": "2024-10-01T01:00:00+00:00",
+            "rawContent": "Upacara hari Kesaktian Pancasila",
+            "id": 1840000000000000100,
+            "user": {"_type": "snscrape.modules.twitter.User", "username": "budi", "id": 7},
+            "_snscrape": "0.7.0.20230622",
+        }
+    ),
+]
+
+
+def test_a_snscrape_file(watched: Store, database_url: str, tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "budi.jsonl", SNSCRAPE)
+    result = run_cli("import", "--format", "snscrape", str(path), database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert f"{path}:1:11: warning: catatan snscrape.modules.telegram.Channel" in result.stderr
+    assert result.stdout.strip() == (
+        f"{path}: 1 unggahan baru, 0 sudah ada (0 berubah), "
+        "0 dari akun di luar daftar pantauan, 0 baris rusak, 1 catatan bukan unggahan"
+    )
+    assert stored(watched)[0][:2] == ("1840000000000000100", "Upacara hari Kesaktian Pancasila")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--format", "snscrape", "--map", "text=Isi"],
+         "--map tidak berlaku untuk --format snscrape"),
+        (["--format", "post", "--platform", "x"], "--platform tidak berlaku untuk --format post"),
+        (["--timezone", "Asia/Makassar"], "--timezone tidak berlaku untuk --format post"),
+        (["--format", "json"], "'json' is not one of"),
+    ],
+    ids=["map-with-snscrape", "platform-with-post", "timezone-with-post", "unknown-format"],
+)  # fmt: skip
+def test_options_that_do_not_fit_the_format_are_usage_errors(
+    database_url: str, tmp_path: Path, args: list[str], words: str
+) -> None:
+    path = write_lines(tmp_path / "posts.jsonl", GOOD)
+    result = run_cli("import", str(path), *args, database_url=database_url)
+    assert result.returncode == 2
+    assert words in result.stderr

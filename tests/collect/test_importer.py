@@ -7,6 +7,7 @@ overwrite. Runs on SQLite and on PostgreSQL (the ``store`` fixture)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.collect.importer import import_posts
+from monitor.collect.importers import CsvMapping
 from monitor.errors import InputError
 from monitor.store import Store
 from monitor.store.models import AccountRow, AuditRow, PostObservationRow, PostRow
@@ -345,4 +347,152 @@ def test_a_file_that_is_not_there_is_an_input_error(
         import_posts(watched, path)
     [problem] = caught.value.problems
     assert (problem.path, problem.code) == (str(path), "not-found")
+    assert audit_rows(watched, "posts.import") == []
+
+
+# --- the other formats: snscrape JSONL and CSV with a mapping ----------------------------
+
+SNSCRAPE = [
+    json.dumps(
+        {
+            "_type": "snscrape.modules.twitter.Tweet",
+            "url": "https://twitter.com/budi/status/1840000000000000100",
+            "date": "2024-10-01T01:00:00+00:00",
+            "rawContent": "Upacara hari Kesaktian Pancasila",
+            "id": 1840000000000000100,
+            "user": {"_type": "snscrape.modules.twitter.User", "username": "Budi", "id": 7},
+            "retweetedTweet": None,
+            "quotedTweet": None,
+            "_snscrape": "0.7.0.20230622",
+        }
+    ),
+    json.dumps(
+        {
+            "_type": "snscrape.modules.instagram.InstagramPost",
+            "url": "https://www.instagram.com/p/CxYz_12-ab/",
+            "date": "2024-10-01T02:00:00+00:00",
+            "content": "Senam pagi \u2764",
+            "displayUrl": "https://scontent/d.jpg",
+            "username": "budi.ig",
+            "_snscrape": "0.7.0.20230622",
+        }
+    ),
+    json.dumps(
+        {
+            "_type": "snscrape.modules.telegram.TelegramPost",
+            "url": "https://t.me/s/kanal_lain/5",
+            "date": "2024-10-01T03:00:00+00:00",
+            "content": "bukan akun pantauan",
+            "outlinks": [],
+            "_snscrape": "0.7.0.20230622",
+        }
+    ),
+    json.dumps({"_type": "snscrape.modules.telegram.Channel", "username": "kanal_lain"}),
+    '{"_type": "snscrape.modules.twitter.Tweet", "url": "https://twitter.com/budi/status/9"}',
+]
+
+
+def test_a_snscrape_file_is_imported_once(watched: Store, tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "snscrape.jsonl", SNSCRAPE)
+    report = import_posts(watched, path, fmt="snscrape", timezone="Asia/Jakarta")
+    assert (report.lines, report.stored.new, report.unlisted) == (5, 2, 1)
+    assert (report.skipped, report.rejected) == (1, 1)
+    assert [(p.line, p.code, p.severity) for p in report.problems] == [
+        (3, "unlisted-author", "warning"),
+        (4, "not-a-post", "warning"),
+        (5, "bad-record", "error"),
+    ]
+    stored = {p.post_id: p for p in posts(watched)}
+    assert set(stored) == {"1840000000000000100", "CxYz_12-ab"}
+    tweet = stored["1840000000000000100"]
+    assert (tweet.author, tweet.account_id) == ("@Budi", account_id(watched, "x", "budi"))
+    assert (tweet.collector, tweet.collector_version) == ("import", "import-snscrape/1")
+    assert tweet.payload == SNSCRAPE[0]
+    assert tweet.payload_sha256 == sha256(SNSCRAPE[0])
+    assert stored["CxYz_12-ab"].media == ["https://scontent/d.jpg"]
+
+    again = import_posts(watched, path, fmt="snscrape")
+    assert (again.stored.new, again.stored.seen, again.stored.edited) == (0, 2, 0)
+    assert count(watched, PostRow) == 2
+    first, _ = audit_rows(watched, "posts.import")
+    assert first.details == {
+        "lines": 5,
+        "new": 2,
+        "seen": 0,
+        "edited": 0,
+        "unlisted": 1,
+        "rejected": 1,
+        "format": "snscrape",
+        "skipped": 1,
+    }
+
+
+def test_snscrape_posts_of_unlisted_authors_are_kept_when_asked(
+    watched: Store, tmp_path: Path
+) -> None:
+    path = write_lines(tmp_path / "snscrape.jsonl", SNSCRAPE[2:3])
+    report = import_posts(watched, path, fmt="snscrape", include_unlisted=True)
+    assert (report.stored.new, report.unlisted) == (1, 0)
+    [post] = posts(watched)
+    assert (post.platform, post.post_id, post.author, post.account_id) == (
+        "telegram",
+        "kanal_lain/5",
+        "@kanal_lain",
+        None,
+    )
+
+
+CSV_MAPPING = CsvMapping(
+    columns={
+        "id": "ID Unggahan",
+        "author": "Akun",
+        "text": "Isi",
+        "created_at": "Waktu",
+        "platform": "Platform",
+    },
+    timezone="Asia/Jakarta",
+    date_format="%d/%m/%Y %H:%M",
+)
+CSV_TEXT = (
+    "\ufeffID Unggahan;Akun;Isi;Waktu;Platform\n"
+    "11;budi;Rapat koordinasi;01/10/2024 08:00;twitter\n"
+    "12;@siti;Posyandu;01/10/2024 09:00;TikTok\n"
+    "13;orang_lain;bukan pantauan;01/10/2024 10:00;x\n"
+    "14;budi;jam rusak;32/10/2024 10:00;x\n"
+)
+
+
+def test_a_csv_file_is_imported_once(watched: Store, tmp_path: Path) -> None:
+    path = tmp_path / "ekspor.csv"
+    path.write_text(CSV_TEXT, encoding="utf-8")
+    report = import_posts(watched, path, fmt="csv", mapping=CSV_MAPPING)
+    assert (report.lines, report.stored.new, report.unlisted, report.rejected) == (4, 2, 1, 1)
+    assert [(p.line, p.code) for p in report.problems] == [
+        (4, "unlisted-author"),
+        (5, "bad-date"),
+    ]
+    by_id = {p.post_id: p for p in posts(watched)}
+    assert sorted(by_id) == ["11", "12"]
+    assert by_id["11"].account_id == account_id(watched, "x", "budi")
+    assert by_id["12"].account_id == account_id(watched, "tiktok", "siti")
+    assert by_id["12"].collector_version == "import-csv/1"
+    assert json.loads(by_id["11"].payload)["Isi"] == "Rapat koordinasi"
+
+    again = import_posts(watched, path, fmt="csv", mapping=CSV_MAPPING)
+    assert (again.stored.new, again.stored.seen) == (0, 2)
+    assert count(watched, PostRow) == 2
+    first, _ = audit_rows(watched, "posts.import")
+    assert first.details["format"] == "csv"
+    assert first.details["columns"]["id"] == "ID Unggahan"
+
+
+def test_a_csv_mapping_that_does_not_fit_the_file_imports_nothing(
+    watched: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "ekspor.csv"
+    path.write_text(CSV_TEXT.replace("Waktu", "Tanggal", 1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        import_posts(watched, path, fmt="csv", mapping=CSV_MAPPING)
+    assert [(p.line, p.code) for p in caught.value.problems] == [(1, "unknown-column")]
+    assert count(watched, PostRow) == 0
     assert audit_rows(watched, "posts.import") == []

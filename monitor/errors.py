@@ -140,4 +140,12 @@ class DetectError(MonitorError):
 
 
 class NotifyError(MonitorError):
-    """A notifier could not deliver."""
+    """A notifier could not deliver. ``permanent``: retrying the same message cannot help
+    (a refused address, a bad chat id); ``retry_after`` in seconds when the far end said."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent

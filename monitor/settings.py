@@ -187,6 +187,64 @@ class PipelineSettings(_Strict):
 class DigestSettings(_Strict):
     #: Where ``asn-monitor digest`` writes when no ``--out`` is given (under var_dir).
     out_dir: Path = Path("digests")
+    #: When the daily digest is sent, in the election's timezone (HH:MM). Each digest
+    #: covers exactly the time since the previous one was sent.
+    time: str = "07:00"
+    #: Notifiers that receive the digest (names under ``notifiers:``); empty: all enabled.
+    notifiers: list[str] = Field(default_factory=list)
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            hour, minute = (int(part) for part in value.split(":"))
+        except ValueError:
+            raise ValueError(f"waktu {value!r} harus JJ:MM, mis. 07:00") from None
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError(f"waktu {value!r} harus JJ:MM, mis. 07:00")
+        return f"{hour:02d}:{minute:02d}"
+
+
+class NoticeSettings(_Strict):
+    #: Alerts at or above this severity are sent at once, not only in the digest; null: off.
+    min_severity: Severity | None = "critical"
+    #: No second notice for the same account and rule within this time (counted instead).
+    suppress_for: Duration = 6 * 3600.0
+    #: Notifiers that receive notices; empty: all enabled.
+    notifiers: list[str] = Field(default_factory=list)
+
+
+class OutboxSettings(_Strict):
+    #: A failed delivery is retried after backoff_base, twice as long, ... up to
+    #: backoff_max; after max_attempts it is marked failed and shown by 'status'.
+    backoff_base: Duration = 60.0
+    backoff_max: Duration = 3600.0
+    max_attempts: int = Field(default=12, ge=1)
+
+
+class NotifierConfig(BaseModel):
+    """One configured notifier. ``type`` names the plugin (email, file, webhook,
+    telegram); every other key is the plugin's own setting."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+    enabled: bool = True
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class FormASettings(_Strict):
+    """Section I of Form A (Laporan Hasil Pengawasan): who supervised, under which
+    assignment letter. Printed on the draft; a reviewer completes what is missing."""
+
+    pengawas_nama: str = ""
+    pengawas_jabatan: str = ""
+    nomor_surat_perintah: str = ""
+    #: e.g. "Bawaslu Kabupaten Sukamaju"
+    lembaga: str = ""
+    tempat: str = ""
 
 
 class LoggingSettings(_Strict):
@@ -205,6 +263,10 @@ class Settings(_Strict):
     detection: DetectionSettings = DetectionSettings()
     pipeline: PipelineSettings = PipelineSettings()
     digest: DigestSettings = DigestSettings()
+    notices: NoticeSettings = NoticeSettings()
+    notifiers: dict[str, NotifierConfig] = Field(default_factory=dict)
+    outbox: OutboxSettings = OutboxSettings()
+    form_a: FormASettings = FormASettings()
     coverage: CoverageSettings = CoverageSettings()
     logging: LoggingSettings = LoggingSettings()
 
@@ -328,11 +390,12 @@ def usable_settings(path: Path | str) -> tuple[Settings, YamlDocument] | None:
     for key, value in data.items():
         if key in base:
             continue
-        if key == "collectors" and isinstance(value, dict):
+        if key in ("collectors", "notifiers") and isinstance(value, dict):
+            entry_model = CollectorConfig if key == "collectors" else NotifierConfig
             value = {
                 name: entry
                 for name, entry in value.items()
-                if isinstance(name, str) and _valid(CollectorConfig, entry)
+                if isinstance(name, str) and _valid(entry_model, entry)
             }
         if _valid(Settings, {key: value, **base}):
             kept[key] = value

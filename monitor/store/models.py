@@ -251,9 +251,72 @@ class AlertRow(Base):
     #: the label the reviewer gave the post (one of the six classes); training feedback
     review_label: Mapped[str | None] = mapped_column(String(40))
     reviewed_at: Mapped[datetime | None] = mapped_column()
+    #: why a reviewer dismissed it (monitor.alerts.lifecycle.DISMISS_REASONS)
+    dismiss_reason: Mapped[str | None] = mapped_column(String(40))
+    #: where a confirmed alert was forwarded (BKN, Gakkumdu, ...), its letter number, when
+    escalated_to: Mapped[str | None] = mapped_column(String(100))
+    escalation_ref: Mapped[str | None] = mapped_column(String(200))
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    #: the first alert of a group of near-identical posts (coordinated sharing)
+    group_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     post: Mapped[PostRow] = relationship()
     decision: Mapped[DecisionRow] = relationship()
+
+
+class AlertEventRow(Base):
+    """The history of one alert: every review step with who, when and why (the audit log
+    holds the same, append-only)."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OutboxRow(Base):
+    """A message to deliver exactly once: a digest or a notice for one notifier. It is
+    written in the transaction that decides to send it; delivery marks it sent."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: unique per message and notifier, e.g. ``digest:<window>:<notifier>``
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    notifier: Mapped[str] = mapped_column(String(100), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    #: text, html and attachments ({name, media_type, content}) as rendered
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+
+
+class NoticeRow(Base):
+    """An immediate notice considered for an alert: sent, or suppressed because the same
+    account and rule were noticed recently."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class DigestRow(Base):

@@ -79,8 +79,15 @@ def test_collectors_declare_their_settings():
         assert cls.Settings.model_config.get("extra") == "forbid", info.name
 
 
-def test_no_notifier_is_built_in_yet():
-    assert [i for i in plugins.available("notifiers") if i.distribution == "asn-monitor"] == []
+def test_the_built_in_notifiers_implement_their_interface():
+    from monitor.alerts.notifiers.base import Notifier
+
+    built_in = [i for i in plugins.available("notifiers") if i.distribution == "asn-monitor"]
+    assert [i.name for i in built_in] == ["email", "file", "telegram", "webhook"]
+    for info in built_in:
+        cls = plugins.load("notifiers", info.name)
+        assert issubclass(cls, Notifier) and cls.name == info.name
+        assert cls.Settings.model_config.get("extra") == "forbid", info.name
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor.alerts.deadline import days_left, deadline
 from monitor.domain import EmploymentType, Span, severity_rank
 from monitor.labels import (
     BREAKER,
@@ -23,7 +24,11 @@ from monitor.labels import (
     label,
 )
 from monitor.store import Store
-from monitor.store.alerts import alerts_raised_between
+from monitor.store.alerts import (
+    alerts_awaiting_review,
+    alerts_raised_between,
+    suppressed_notices,
+)
 from monitor.store.coverage import Coverage
 from monitor.store.models import AlertRow
 
@@ -60,6 +65,11 @@ class DigestItem:
     route: str | None = None
     #: P(violation) from the classifier, when one ran
     score: float | None = None
+    #: near-identical posts by other accounts share the group of the first alert
+    group_id: int | None = None
+    #: the last day to lodge a finding (raised + 7 days) and the calendar days left
+    deadline: datetime | None = None
+    days_left: int | None = None
 
     @property
     def segments(self) -> list[tuple[str, bool]]:
@@ -94,6 +104,25 @@ class AgencyGroup:
 
 
 @dataclass
+class CoordinatedGroup:
+    """The same material posted by several watched accounts: one item to review."""
+
+    items: list[DigestItem]
+
+    @property
+    def lead(self) -> DigestItem:
+        return self.items[0]
+
+    @property
+    def others(self) -> list[DigestItem]:
+        return self.items[1:]
+
+    @property
+    def agencies(self) -> list[str]:
+        return sorted({i.agency for i in self.items})
+
+
+@dataclass
 class Digest:
     day: date
     timezone: str
@@ -103,17 +132,32 @@ class Digest:
     groups: list[AgencyGroup]
     #: accounts checked, silent, unreachable; collectors stopped; billed reads
     coverage: Coverage | None = None
+    #: near-identical alerts of this window by several accounts, shown once each
+    coordinated: list[CoordinatedGroup] = field(default_factory=list)
+    #: every alert still waiting for review, the closest deadline first
+    awaiting: list[DigestItem] = field(default_factory=list)
+    #: immediate notices held back in this window (same account and rule noticed recently)
+    suppressed: int = 0
+
+    @property
+    def items(self) -> list[DigestItem]:
+        """Every new alert of the window, coordinated ones included."""
+        singles = [i for g in self.groups for i in g.items]
+        return singles + [i for c in self.coordinated for i in c.items]
 
     @property
     def total(self) -> int:
-        return sum(len(g.items) for g in self.groups)
+        return len(self.items)
 
     def count_by(self, attribute: str) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
-        for group in self.groups:
-            for item in group.items:
-                counts[getattr(item, attribute)] += 1
+        for item in self.items:
+            counts[getattr(item, attribute)] += 1
         return dict(counts)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for i in self.awaiting if i.days_left is not None and i.days_left < 0)
 
     @property
     def day_label(self) -> str:
@@ -136,7 +180,7 @@ def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _item(alert: AlertRow, tz: ZoneInfo) -> DigestItem:
+def _item(alert: AlertRow, tz: ZoneInfo, now: datetime) -> DigestItem:
     post = alert.post
     account = post.account
     person = account.person if account else None
@@ -164,23 +208,69 @@ def _item(alert: AlertRow, tz: ZoneInfo) -> DigestItem:
         stage=alert.decision.stage,
         route=alert.decision.route,
         score=alert.decision.score,
+        group_id=alert.group_id,
+        deadline=deadline(alert.created_at).astimezone(tz),
+        days_left=days_left(alert.created_at, now, tz),
     )
 
 
 def build_daily_digest(
     store: Store, day: date, tz: ZoneInfo, *, now: datetime, coverage: Coverage | None = None
 ) -> Digest:
+    """The alerts raised on one calendar day in the election's timezone."""
     start, end = day_window(day, tz)
+    return build_digest(store, start, end, tz, now=now, coverage=coverage, day=day)
+
+
+def build_digest(
+    store: Store,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    *,
+    now: datetime,
+    coverage: Coverage | None = None,
+    day: date | None = None,
+) -> Digest:
+    """The alerts raised in ``[start, end)``: coordinated groups first, the rest by agency
+    (most severe first); every alert still awaiting review; notices held back."""
     with store.session() as session:
-        items = [_item(a, tz) for a in alerts_raised_between(session, start, end)]
+        items = [_item(a, tz, now) for a in alerts_raised_between(session, start, end)]
+        awaiting = [_item(a, tz, now) for a in alerts_awaiting_review(session, before=end)]
+        suppressed = suppressed_notices(session, start, end)
+    ordered = sorted(items, key=lambda i: (-severity_rank(i.severity), i.posted_at, i.alert_id))
+    by_group: dict[int, list[DigestItem]] = defaultdict(list)
+    for item in ordered:
+        if item.group_id is not None:
+            by_group[item.group_id].append(item)
+    coordinated = [
+        CoordinatedGroup(sorted(members, key=lambda i: i.alert_id))
+        for members in by_group.values()
+        if len(members) > 1
+    ]
+    in_group = {i.alert_id for c in coordinated for i in c.items}
     by_agency: dict[str, AgencyGroup] = {}
-    for item in sorted(items, key=lambda i: (-severity_rank(i.severity), i.posted_at, i.alert_id)):
-        by_agency.setdefault(item.agency, AgencyGroup(item.agency)).items.append(item)
+    for item in ordered:
+        if item.alert_id not in in_group:
+            by_agency.setdefault(item.agency, AgencyGroup(item.agency)).items.append(item)
     groups = sorted(
         by_agency.values(),
         key=lambda g: (-max(severity_rank(i.severity) for i in g.items), -len(g.items), g.agency),
     )
-    return Digest(day, str(tz), start, end, now.astimezone(tz), groups, coverage)
+    coordinated.sort(key=lambda c: (-severity_rank(c.lead.severity), -len(c.items)))
+    awaiting.sort(key=lambda i: (i.deadline or now, i.alert_id))
+    return Digest(
+        day or (end - timedelta(seconds=1)).astimezone(tz).date(),
+        str(tz),
+        start.astimezone(tz),
+        end.astimezone(tz),
+        now.astimezone(tz),
+        groups,
+        coverage,
+        coordinated,
+        awaiting,
+        suppressed,
+    )
 
 
 LABELS = {

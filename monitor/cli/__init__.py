@@ -47,6 +47,7 @@ def _register() -> None:
         rules_cmd,
         run_cmd,
         scan_cmd,
+        status_cmd,
         submit_cmd,
         watchlist_cmd,
     )
@@ -54,6 +55,7 @@ def _register() -> None:
     modules = (
         config_cmd, db_cmd, watchlist_cmd, posts_cmd, rules_cmd, run_cmd, scan_cmd, digest_cmd,
         plugins_cmd, model_cmd, feedback_cmd, submit_cmd, collectors_cmd,
+        status_cmd,
     )  # fmt: skip
     for module in modules:
         module.register(cli)

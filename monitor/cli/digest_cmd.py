@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.context import Context, fail
 from monitor.errors import ConfigError
 from monitor.store.coverage import Coverage
+
+if TYPE_CHECKING:
+    from monitor.service.notifying import DeliveryReport
 from monitor.store.models import utcnow
 
 
@@ -24,17 +28,31 @@ from monitor.store.models import utcnow
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder keluaran (bawaan: var/digests).",
 )
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Kirim ringkasan terjadwal yang jatuh tempo: seluruh waktu sejak ringkasan terakhir "
+    "yang dikirim, lewat notifier yang dikonfigurasi (tidak pernah dua kali).",
+)
+@click.option("--now", "now_text", hidden=True, help="Anggap sekarang waktu ini (ISO 8601).")
 @click.pass_obj
-def digest_cmd(ctx: Context, day: str | None, out: Path | None) -> None:
-    """Tulis ringkasan harian (HTML dan Markdown): peringatan yang muncul pada tanggal itu,
-    dikelompokkan per instansi."""
+def digest_cmd(
+    ctx: Context, day: str | None, out: Path | None, send: bool, now_text: str | None
+) -> None:
+    """Tulis ringkasan harian (HTML, Markdown, CSV): peringatan yang muncul pada tanggal itu,
+    dikelompokkan per instansi. Dengan --send: kirim ringkasan terjadwal."""
     from monitor.alerts.digest import build_daily_digest, today
     from monitor.alerts.render import write_digest
     from monitor.store.alerts import record_digest
     from monitor.store.audit import audit
 
     settings = ctx.settings
-    now = utcnow()
+    now = parse_now(now_text)
+    if send:
+        if day or out:
+            fail("--send tidak dipakai bersama --date atau --out", code=2)
+        _send(ctx, now)
+        return
     if day is None:
         target = today(now, settings.tz)
     else:
@@ -68,6 +86,63 @@ def digest_cmd(ctx: Context, day: str | None, out: Path | None) -> None:
     )
     for path in written.values():
         click.echo(str(path))
+
+
+def parse_now(text: str | None) -> datetime:
+    if text is None:
+        return utcnow()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--now {text!r} bukan waktu ISO 8601", code=2)
+    if value.tzinfo is None:
+        fail(f"--now {text!r} harus memakai zona waktu, mis. 2024-11-25T07:00:00+07:00", code=2)
+    return value
+
+
+def _send(ctx: Context, now: datetime) -> None:
+    from monitor.alerts.schedule import next_send_time
+    from monitor.service.components import build_collectors
+    from monitor.service.digests import send_due_digest
+    from monitor.service.notifying import build_notifiers, deliver
+
+    settings, doc = ctx.loaded
+    try:
+        collectors = build_collectors(settings, doc)
+        notifiers = build_notifiers(settings, doc)
+    except ConfigError as exc:
+        ctx.guard(exc)
+    outcome = send_due_digest(ctx.store, settings, notifiers, collectors, now=now)
+    if outcome is None:
+        upcoming = next_send_time(now, settings.digest.time, settings.tz)
+        click.echo(
+            "ringkasan terakhir sudah dikirim; berikutnya "
+            f"{upcoming.astimezone(settings.tz):%Y-%m-%d %H.%M %Z}"
+        )
+    else:
+        d = outcome.digest
+        click.echo(
+            f"ringkasan {d.window_start:%Y-%m-%d %H.%M} - {d.window_end:%Y-%m-%d %H.%M %Z}: "
+            f"{d.total} peringatan baru, {len(d.awaiting)} menunggu tinjauan"
+            + (f" ({d.overdue} lewat batas)" if d.overdue else "")
+        )
+        for path in outcome.files.values():
+            click.echo(str(path))
+        if not outcome.notifiers:
+            click.echo("tidak ada notifier yang aktif: ringkasan hanya ditulis ke berkas")
+    report = deliver(ctx.store, notifiers, settings, clock=lambda: max(now, utcnow()))
+    echo_delivery(report)
+
+
+def echo_delivery(report: DeliveryReport) -> None:
+    if report.sent:
+        click.echo(f"terkirim: {report.sent} pesan")
+    for error in report.errors:
+        click.echo(f"gagal mengirim: {error}", err=True)
+    if report.retrying:
+        click.echo(f"{report.retrying} pesan akan dicoba lagi (lihat 'asn-monitor status')")
+    if report.failed:
+        click.echo(f"{report.failed} pesan gagal permanen (lihat 'asn-monitor status')", err=True)
 
 
 def _coverage(ctx: Context, day: date) -> Coverage | None:

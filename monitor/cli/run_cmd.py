@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from monitor.cli.context import Context, echo_problems, fail
+from monitor.cli.digest_cmd import echo_delivery
 from monitor.errors import ConfigError, DetectError, InputError
 
 
@@ -26,11 +27,13 @@ def run_cmd(ctx: Context, once: bool, force: bool) -> None:
     """Jalankan alur pemantauan satu kali: kumpulkan unggahan dari semua pengumpul,
     simpan, deteksi pelanggaran, dan buat peringatan."""
     from monitor.service.components import build_collectors, decider_from, load_detection
+    from monitor.service.notifying import alert_hook, build_notifiers, deliver
     from monitor.service.pipeline import run_once
 
     settings, doc = ctx.loaded
     try:
         collectors = build_collectors(settings, doc)
+        notifiers = build_notifiers(settings, doc)
         ruleset, registry = load_detection(settings)
         if not ruleset.rules:
             fail(f"tidak ada aturan di {', '.join(str(p) for p in settings.rule_paths)}")
@@ -38,7 +41,12 @@ def run_cmd(ctx: Context, once: bool, force: bool) -> None:
     except (ConfigError, InputError, DetectError) as exc:
         ctx.guard(exc)
     report = run_once(
-        ctx.store, collectors, decider, batch_size=settings.pipeline.batch_size, force=force
+        ctx.store,
+        collectors,
+        decider,
+        batch_size=settings.pipeline.batch_size,
+        force=force,
+        on_alerts=alert_hook(settings, notifiers),
     )
     if report.interrupted_runs:
         click.echo(
@@ -73,6 +81,8 @@ def run_cmd(ctx: Context, once: bool, force: bool) -> None:
         click.echo(f"{c.instance}: " + ", ".join(parts))
     d = report.detected
     click.echo(f"deteksi: {d.decided} unggahan diputuskan, {d.flagged} peringatan baru")
+    if notifiers:
+        echo_delivery(deliver(ctx.store, notifiers, settings))
 
 
 def register(cli: click.Group) -> None:

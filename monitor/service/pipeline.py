@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from loguru import logger
+from sqlalchemy.orm import Session
 
 from monitor.collect.base import Collector
 from monitor.detect.decider import Decider
 from monitor.service.collecting import CollectReport, collect_all
 from monitor.store import Store
 from monitor.store.alerts import save_decisions
-from monitor.store.models import utcnow
+from monitor.store.models import AlertRow, utcnow
 from monitor.store.posts import pending_posts, to_post
 from monitor.store.runs import mark_interrupted
 
@@ -38,10 +39,20 @@ class RunReport:
     interrupted_runs: int = 0
 
 
+#: called in the transaction that raised the alerts (grouping, immediate notices)
+AlertHook = Callable[[Session, list[AlertRow], datetime], None]
+
+
 def detect_pending(
-    store: Store, decider: Decider, *, batch_size: int, clock: Clock = utcnow
+    store: Store,
+    decider: Decider,
+    *,
+    batch_size: int,
+    clock: Clock = utcnow,
+    on_alerts: AlertHook | None = None,
 ) -> DetectReport:
-    """Decide every post that has no decision yet, batch by batch."""
+    """Decide every post that has no decision yet, batch by batch. ``on_alerts`` runs in
+    the same transaction as the decisions and alerts it is given."""
     report = DetectReport()
     while True:
         with store.session() as session:
@@ -50,7 +61,11 @@ def detect_pending(
                 return report
             posts = [to_post(r) for r in rows]
             decided = list(zip(rows, decider.decide(posts), strict=True))
-            report.flagged += save_decisions(session, decided, now=clock())
+            now = clock()
+            raised = save_decisions(session, decided, now=now)
+            if raised and on_alerts is not None:
+                on_alerts(session, raised, now)
+            report.flagged += len(raised)
             report.decided += len(decided)
 
 
@@ -63,6 +78,7 @@ def run_once(
     due_only: bool = False,
     force: bool = False,
     clock: Clock = utcnow,
+    on_alerts: AlertHook | None = None,
 ) -> RunReport:
     report = RunReport()
     with store.session() as session:
@@ -70,7 +86,9 @@ def run_once(
     report.collected = collect_all(
         store, collectors, batch_size=batch_size, due_only=due_only, force=force, clock=clock
     )
-    report.detected = detect_pending(store, decider, batch_size=batch_size, clock=clock)
+    report.detected = detect_pending(
+        store, decider, batch_size=batch_size, clock=clock, on_alerts=on_alerts
+    )
     logger.info(
         "run finished: {} collectors, {} posts decided, {} alerts",
         len(collectors),

@@ -6,11 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from monitor.domain import Decision
-from monitor.store.models import AccountRow, AlertRow, DecisionRow, DigestRow, PostRow, utcnow
+from monitor.store.models import (
+    AccountRow,
+    AlertRow,
+    DecisionRow,
+    DigestRow,
+    NoticeRow,
+    PostRow,
+    utcnow,
+)
 
 
 def decision_matches(decision: Decision) -> list[dict[str, Any]]:
@@ -29,14 +37,14 @@ def decision_matches(decision: Decision) -> list[dict[str, Any]]:
 
 def save_decisions(
     session: Session, decided: Sequence[tuple[PostRow, Decision]], now: datetime | None = None
-) -> int:
-    """Record decisions and raise one alert per flagged post; returns alerts raised.
+) -> list[AlertRow]:
+    """Record decisions and raise one alert per flagged post; returns the alerts raised.
 
     Runs in the caller's transaction: decisions and their alerts commit together, so a
     crash leaves the posts pending and the next run decides them once.
     """
     now = now or utcnow()
-    raised = 0
+    raised: list[AlertRow] = []
     for post, decision in decided:
         row = DecisionRow(
             post_id=post.id,
@@ -55,18 +63,18 @@ def save_decisions(
         session.add(row)
         if decision.flagged:
             session.flush()
-            session.add(
-                AlertRow(
-                    post_id=post.id,
-                    decision_id=row.id,
-                    status="new",
-                    category=decision.category,
-                    severity=decision.severity,
-                    created_at=now,
-                    updated_at=now,
-                )
+            alert = AlertRow(
+                post_id=post.id,
+                decision_id=row.id,
+                status="new",
+                category=decision.category,
+                severity=decision.severity,
+                created_at=now,
+                updated_at=now,
             )
-            raised += 1
+            alert.post, alert.decision = post, row
+            session.add(alert)
+            raised.append(alert)
     session.flush()
     return raised
 
@@ -83,6 +91,35 @@ def alerts_raised_between(session: Session, start: datetime, end: datetime) -> l
         .order_by(AlertRow.id)
     )
     return list(session.scalars(query).unique())
+
+
+def alerts_awaiting_review(session: Session, *, before: datetime) -> list[AlertRow]:
+    """Alerts still ``new`` (no reviewer has looked) raised before ``before``."""
+    query = (
+        select(AlertRow)
+        .where(AlertRow.status == "new", AlertRow.created_at < before)
+        .options(
+            joinedload(AlertRow.post).joinedload(PostRow.account).joinedload(AccountRow.person),
+            joinedload(AlertRow.decision),
+        )
+        .order_by(AlertRow.created_at, AlertRow.id)
+    )
+    return list(session.scalars(query).unique())
+
+
+def suppressed_notices(session: Session, start: datetime, end: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(NoticeRow)
+            .where(
+                NoticeRow.suppressed.is_(True),
+                NoticeRow.created_at >= start,
+                NoticeRow.created_at < end,
+            )
+        )
+        or 0
+    )
 
 
 def record_digest(

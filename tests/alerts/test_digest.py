@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from monitor.alerts.digest import build_daily_digest, day_window, today
-from monitor.alerts.render import render_html, render_markdown, write_digest
+from monitor.alerts.render import CSV_COLUMNS, render_html, render_markdown, write_digest
 from monitor.cli import cli
 from monitor.domain import Account, Decision, EmploymentType, Match, Person, Post, Span
 from monitor.store import Store
@@ -186,9 +186,12 @@ def test_an_empty_day_says_so(store: Store, tmp_path: Path) -> None:
     assert "Tidak ada peringatan baru" in written["html"].read_text(encoding="utf-8")
     assert "Tidak ada peringatan baru" in written["md"].read_text(encoding="utf-8")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "digest-2024-11-24.csv",
         "digest-2024-11-24.html",
         "digest-2024-11-24.md",
     ]
+    header = written["csv"].read_text(encoding="utf-8-sig").splitlines()
+    assert header == [",".join(CSV_COLUMNS)]  # no alerts: the header only
 
 
 def test_digest_command_defaults_to_today_in_wib(database_url: str, tmp_path: Path) -> None:

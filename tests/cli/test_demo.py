@@ -42,7 +42,7 @@ def test_demo_pipeline_writes_a_digest_listing_alerts(
     first = cli("run", "--once")
     assert "210 unggahan baru" in first.stdout  # the inactive account's posts are not collected
     digest = cli("digest", "--out", str(tmp_path / "out"))
-    html_path = Path(digest.stdout.strip().splitlines()[-2])
+    [html_path] = [Path(line) for line in digest.stdout.splitlines() if line.endswith(".html")]
     html = html_path.read_text(encoding="utf-8")
     assert html.count("peringatan #") >= 5
     assert "Desa Mekarsari" in html and "<mark" in html

@@ -72,6 +72,14 @@ class Message:
         )
 
 
+def redact(text: str, *secrets: str | None) -> str:
+    """``text`` with every given secret (a password, a token, a URL from the environment)
+    replaced by ``***``: for error messages built from what a library or a server said."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 class Notifier(ABC):
     """Delivers a message to one destination. Raises only ``NotifyError`` (``permanent``
     when retrying cannot help). Secrets come from environment variables the settings name,

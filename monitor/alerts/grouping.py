@@ -2,8 +2,8 @@
 one item for the reviewer, not ten.
 
 Alerts stay one per post; near-duplicates share ``alerts.group_id`` (the id of the first
-alert of the group). Two posts are near-duplicates when they share the source they repost
-(``shared_from``) or when the word 3-shingles of their normalised texts (links, mentions
+alert of the group). Two posts are near-duplicates when they repost the same post (the URL
+in ``shared_from``) or when the word 3-shingles of their normalised texts (links, mentions
 and punctuation removed, case folded) overlap by at least ``threshold`` of the shorter
 text's shingles. Very short texts (under five words) group only when identical. Only alerts
 raised within ``window`` of each other are compared.
@@ -50,9 +50,14 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+_URL = re.compile(r"https?://\S+")
+
+
 def _source(alert: AlertRow) -> str | None:
-    shared = alert.post.shared_from
-    return shared.strip().casefold() if shared and shared.strip() else None
+    """The URL of the post this one reposts, when ``shared_from`` names one. A bare
+    account name is not enough: one campaign account posts many different materials."""
+    found = _URL.search(alert.post.shared_from or "")
+    return found.group(0).rstrip("/").casefold() if found else None
 
 
 def assign_groups(

@@ -36,11 +36,13 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 def _register() -> None:
     from monitor.cli import (
+        alerts_cmd,
         collectors_cmd,
         config_cmd,
         db_cmd,
         digest_cmd,
         feedback_cmd,
+        forma_cmd,
         model_cmd,
         plugins_cmd,
         posts_cmd,
@@ -55,7 +57,7 @@ def _register() -> None:
     modules = (
         config_cmd, db_cmd, watchlist_cmd, posts_cmd, rules_cmd, run_cmd, scan_cmd, digest_cmd,
         plugins_cmd, model_cmd, feedback_cmd, submit_cmd, collectors_cmd,
-        status_cmd,
+        status_cmd, forma_cmd, alerts_cmd,
     )  # fmt: skip
     for module in modules:
         module.register(cli)

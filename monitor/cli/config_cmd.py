@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from monitor.alerts.notifiers.base import Notifier
 from monitor.cli.context import Context, echo_problems, fail
 from monitor.collect.base import Collector
 from monitor.errors import ConfigError, Problem
@@ -27,6 +29,7 @@ def config_group() -> None:
 def check(ctx: Context, file: str | None) -> None:
     """Periksa berkas konfigurasi; setiap masalah dicetak sebagai path:baris:kolom."""
     from monitor.service.components import build_collectors
+    from monitor.service.notifying import build_notifiers
 
     path = Path(file) if file else ctx.config_path
     name = str(path) if path else "konfigurasi bawaan"
@@ -46,7 +49,13 @@ def check(ctx: Context, file: str | None) -> None:
         except ConfigError as exc:
             problems.extend(exc.problems)
         else:
-            problems.extend(_broken_collectors(collectors, doc, name))
+            problems.extend(_broken(collectors, "collectors", "pengumpul", doc, name))
+        try:
+            notifiers = build_notifiers(settings, doc)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        else:
+            problems.extend(_broken(notifiers, "notifiers", "notifier", doc, name))
         problems.extend(_missing_paths(settings, doc, name))
     problems = sorted(dict.fromkeys(problems))
     echo_problems(problems)
@@ -61,22 +70,28 @@ def check(ctx: Context, file: str | None) -> None:
     )
 
 
-def _broken_collectors(
-    collectors: dict[str, Collector], doc: YamlDocument | None, name: str
+def _broken(
+    plugins: Mapping[str, Collector | Notifier],
+    section: str,
+    noun: str,
+    doc: YamlDocument | None,
+    name: str,
 ) -> list[Problem]:
-    """A collector that cannot work (broken upstream, no token) is a warning: it stays
-    selectable, and the daemon reports it instead of collecting nothing in silence."""
+    """A collector or notifier that cannot work (broken upstream, a credential missing from
+    the environment) is a warning: it stays selectable, and the daemon reports it instead
+    of failing in silence."""
     problems = []
-    for instance, collector in collectors.items():
-        reason = collector.broken()
+    for instance, plugin in plugins.items():
+        reason = plugin.broken()
         if reason is None:
             continue
-        loc = ("collectors", instance, "type")
-        message = f"pengumpul {instance}: {reason}"
+        loc = (section, instance, "type")
+        message = f"{noun} {instance}: {reason}"
+        code = f"{noun.replace('pengumpul', 'collector')}-broken"
         if doc is not None and loc in doc.values:
-            problems.append(doc.problem(loc, message, "collector-broken", severity="warning"))
+            problems.append(doc.problem(loc, message, code, severity="warning"))
         else:
-            problems.append(Problem(name, 0, 0, message, "collector-broken", "warning"))
+            problems.append(Problem(name, 0, 0, message, code, "warning"))
     return problems
 
 

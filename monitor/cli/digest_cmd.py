@@ -13,6 +13,7 @@ from monitor.errors import ConfigError
 from monitor.store.coverage import Coverage
 
 if TYPE_CHECKING:
+    from monitor.alerts.digest import Digest
     from monitor.service.notifying import DeliveryReport
 from monitor.store.models import utcnow
 
@@ -34,13 +35,24 @@ from monitor.store.models import utcnow
     help="Kirim ringkasan terjadwal yang jatuh tempo: seluruh waktu sejak ringkasan terakhir "
     "yang dikirim, lewat notifier yang dikonfigurasi (tidak pernah dua kali).",
 )
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="Kirim juga ringkasan tanggal ini lewat notifier ringkasan (sekali per tanggal).",
+)
 @click.option("--now", "now_text", hidden=True, help="Anggap sekarang waktu ini (ISO 8601).")
 @click.pass_obj
 def digest_cmd(
-    ctx: Context, day: str | None, out: Path | None, send: bool, now_text: str | None
+    ctx: Context,
+    day: str | None,
+    out: Path | None,
+    send: bool,
+    notify: bool,
+    now_text: str | None,
 ) -> None:
     """Tulis ringkasan harian (HTML, Markdown, CSV): peringatan yang muncul pada tanggal itu,
-    dikelompokkan per instansi. Dengan --send: kirim ringkasan terjadwal."""
+    dikelompokkan per instansi. Dengan --send: kirim ringkasan terjadwal (jendela sejak
+    ringkasan terakhir yang dikirim)."""
     from monitor.alerts.digest import build_daily_digest, today
     from monitor.alerts.render import write_digest
     from monitor.store.alerts import record_digest
@@ -49,8 +61,8 @@ def digest_cmd(
     settings = ctx.settings
     now = parse_now(now_text)
     if send:
-        if day or out:
-            fail("--send tidak dipakai bersama --date atau --out", code=2)
+        if day or out or notify:
+            fail("--send tidak dipakai bersama --date, --out atau --notify", code=2)
         _send(ctx, now)
         return
     if day is None:
@@ -86,6 +98,43 @@ def digest_cmd(
     )
     for path in written.values():
         click.echo(str(path))
+    if notify:
+        _notify(ctx, digest, now)
+
+
+def _notify(ctx: Context, digest: Digest, now: datetime) -> None:
+    """Queue the day's digest once per notifier (key by date) and deliver it."""
+    from monitor.alerts.render import digest_message
+    from monitor.service.notifying import build_notifiers, chosen, deliver
+    from monitor.store.outbox import enqueue
+
+    settings, doc = ctx.loaded
+    try:
+        notifiers = build_notifiers(settings, doc)
+    except ConfigError as exc:
+        ctx.guard(exc)
+    targets = chosen(settings.digest.notifiers, notifiers)
+    if not targets:
+        fail("tidak ada notifier aktif untuk ringkasan (bagian 'notifiers:')")
+    message = digest_message(digest, f"digest-day:{digest.day.isoformat()}")
+    with ctx.store.session() as session:
+        queued = [
+            name
+            for name in targets
+            if enqueue(
+                session,
+                key=f"{message.key}:{name}",
+                kind="digest",
+                notifier=name,
+                subject=message.subject,
+                body=message.to_json(),
+                now=now,
+            )
+        ]
+    if len(queued) < len(targets):
+        skipped = ", ".join(sorted(set(targets) - set(queued)))
+        click.echo(f"ringkasan tanggal ini sudah pernah dikirim ke: {skipped}")
+    echo_delivery(deliver(ctx.store, notifiers, settings, clock=lambda: max(now, utcnow())))
 
 
 def parse_now(text: str | None) -> datetime:

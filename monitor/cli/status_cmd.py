@@ -26,7 +26,7 @@ def status_cmd(ctx: Context) -> None:
     """Keadaan pemantauan: pengumpulan terakhir dan galatnya, kotak keluar (ringkasan dan
     pemberitahuan yang belum terkirim), ringkasan terakhir, peringatan menunggu tinjauan,
     dan cakupan akun."""
-    from monitor.alerts.deadline import LODGE_WITHIN
+    from monitor.alerts.deadline import overdue_cutoff
     from monitor.alerts.schedule import next_send_time
     from monitor.service.components import build_collectors
     from monitor.service.coverage import coverage_report
@@ -72,7 +72,10 @@ def status_cmd(ctx: Context) -> None:
         overdue = session.scalar(
             select(func.count())
             .select_from(AlertRow)
-            .where(AlertRow.status == "new", AlertRow.created_at < now - LODGE_WITHIN)
+            .where(
+                AlertRow.status.in_(("new", "confirmed")),
+                AlertRow.created_at < overdue_cutoff(now, settings.tz),
+            )
         )
     for collector, error in errors:
         click.echo(f"  galat terakhir {collector}: {error}")
@@ -92,7 +95,7 @@ def status_cmd(ctx: Context) -> None:
     )
     click.echo(
         f"Peringatan menunggu tinjauan: {awaiting}"
-        + (f" ({overdue} lewat batas 7 hari)" if overdue else "")
+        + (f" ({overdue} terbuka lewat batas 7 hari)" if overdue else "")
     )
     counts = ", ".join(
         f"{report.count(s)} {label(COVERAGE, s)}" for s in COVERAGE if report.count(s)

@@ -74,10 +74,13 @@ def test_the_same_material_from_three_accounts_is_one_group(store: Store) -> Non
     second = make_alert(store, 2, CAMPAIGN + " 🙏", at=t + timedelta(hours=1))
     other = make_alert(store, 3, "Jangan lupa rapat dinas besok pagi di aula", at=t)
     third = make_alert(store, 4, "Ikut bagikan: " + CAMPAIGN, at=t + timedelta(hours=2))
-    shared = make_alert(store, 5, "mantap", at=t, shared_from="@relawan.hesti")
-    repost = make_alert(store, 6, "setuju", at=t, shared_from="@Relawan.Hesti ")
+    shared = make_alert(
+        store, 5, "mantap", at=t, shared_from="@relawan https://x.com/relawan/status/9"
+    )
+    repost = make_alert(store, 6, "setuju", at=t, shared_from="https://X.com/relawan/status/9/")
+    account_only = make_alert(store, 8, "ikut", at=t, shared_from="@relawan")
     late = make_alert(store, 7, CAMPAIGN, at=t + timedelta(days=9))
     assert groups(store) == {
         first: first, second: first, third: first, other: None,
-        shared: shared, repost: shared, late: None,
+        shared: shared, repost: shared, late: None, account_only: None,
     }  # fmt: skip

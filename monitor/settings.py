@@ -247,6 +247,51 @@ class FormASettings(_Strict):
     tempat: str = ""
 
 
+class DaemonSettings(_Strict):
+    """``asn-monitor run`` (the service)."""
+
+    #: worker threads of the scheduler (collection, detection, delivery, digest run side by
+    #: side; each job never overlaps itself)
+    threads: int = Field(default=4, ge=1, le=64)
+    #: how often the service looks for accounts whose poll is due (each account follows its
+    #: collector's interval), decides pending posts, and delivers the outbox
+    collect_every: Duration = 60.0
+    detect_every: Duration = 60.0
+    deliver_every: Duration = 30.0
+    #: after SIGTERM the current batch finishes and commits; then the process exits
+    shutdown_timeout: Duration = 25.0
+    #: a job missed by more than this (the service was down) runs once at start
+    misfire_grace: Duration = 3600.0
+
+
+class RetentionSettings(_Strict):
+    """How long personal data is kept (UU 27/2022 Ps. 16(2), 42-44)."""
+
+    #: posts that raised no alert are deleted this many days after they were collected
+    posts_days: int = Field(default=30, ge=1)
+    #: dismissed alerts (with their posts and screenshots) this many days after dismissal
+    dismissed_days: int = Field(default=90, ge=1)
+    #: when the daily purge runs (election timezone, HH:MM)
+    time: str = "03:00"
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        return DigestSettings._clock_time(value)
+
+
+class WatchlistSettings(_Strict):
+    #: the watchlist file the service imports at start and on SIGHUP (None: managed with
+    #: 'asn-monitor watchlist import' only)
+    path: Path | None = None
+
+
+class MetricsSettings(_Strict):
+    #: serve Prometheus metrics on this address, e.g. "127.0.0.1:9308" (None: off). Only
+    #: loopback addresses are accepted: put a reverse proxy in front to expose it.
+    listen: str | None = None
+
+
 class LoggingSettings(_Strict):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_lines: bool = False
@@ -267,6 +312,10 @@ class Settings(_Strict):
     notifiers: dict[str, NotifierConfig] = Field(default_factory=dict)
     outbox: OutboxSettings = OutboxSettings()
     form_a: FormASettings = FormASettings()
+    daemon: DaemonSettings = DaemonSettings()
+    retention: RetentionSettings = RetentionSettings()
+    watchlist: WatchlistSettings = WatchlistSettings()
+    metrics: MetricsSettings = MetricsSettings()
     coverage: CoverageSettings = CoverageSettings()
     logging: LoggingSettings = LoggingSettings()
 

@@ -56,6 +56,7 @@ ACTION = {
     "escalate": "diteruskan",
     "reopen": "dibuka kembali",
     "export": "bukti diekspor",
+    "release": "dilepas (retensi)",
 }
 _VERB = {
     "confirm": "dikonfirmasi",

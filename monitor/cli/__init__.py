@@ -46,6 +46,8 @@ def _register() -> None:
         model_cmd,
         plugins_cmd,
         posts_cmd,
+        purge_cmd,
+        release_cmd,
         rules_cmd,
         run_cmd,
         scan_cmd,
@@ -57,7 +59,7 @@ def _register() -> None:
     modules = (
         config_cmd, db_cmd, watchlist_cmd, posts_cmd, rules_cmd, run_cmd, scan_cmd, digest_cmd,
         plugins_cmd, model_cmd, feedback_cmd, submit_cmd, collectors_cmd,
-        status_cmd, forma_cmd, alerts_cmd,
+        status_cmd, forma_cmd, alerts_cmd, purge_cmd, release_cmd,
     )  # fmt: skip
     for module in modules:
         module.register(cli)

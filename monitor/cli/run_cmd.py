@@ -1,6 +1,8 @@
-"""``asn-monitor run --once``."""
+"""``asn-monitor run`` (the service) and ``asn-monitor run --once`` (one pass)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
@@ -8,13 +10,17 @@ from monitor.cli.context import Context, echo_problems, fail
 from monitor.cli.digest_cmd import echo_delivery
 from monitor.errors import ConfigError, DetectError, InputError
 
+if TYPE_CHECKING:
+    from monitor.alerts.notifiers.base import Notifier
+    from monitor.collect.base import Collector
+    from monitor.detect.decider import Decider
+
 
 @click.command("run")
 @click.option(
     "--once",
     is_flag=True,
-    required=True,
-    help="Satu putaran: kumpulkan, simpan, deteksi, buat peringatan.",
+    help="Satu putaran saja: kumpulkan, simpan, deteksi, buat peringatan, kirim.",
 )
 @click.option(
     "--force",
@@ -24,8 +30,10 @@ from monitor.errors import ConfigError, DetectError, InputError
 )
 @click.pass_obj
 def run_cmd(ctx: Context, once: bool, force: bool) -> None:
-    """Jalankan alur pemantauan satu kali: kumpulkan unggahan dari semua pengumpul,
-    simpan, deteksi pelanggaran, dan buat peringatan."""
+    """Jalankan layanan pemantauan: pengumpulan sesuai jadwal tiap akun, deteksi,
+    pemberitahuan, ringkasan harian, dan penghapusan data lama, sampai dihentikan (SIGTERM).
+    SIGHUP memuat ulang aturan, registri paslon, dan daftar pantauan. Dengan --once: satu
+    putaran lalu selesai."""
     from monitor.service.components import build_collectors, decider_from, load_detection
     from monitor.service.notifying import alert_hook, build_notifiers, deliver
     from monitor.service.pipeline import run_once
@@ -40,6 +48,11 @@ def run_cmd(ctx: Context, once: bool, force: bool) -> None:
         decider = decider_from(settings, ruleset, registry)
     except (ConfigError, InputError, DetectError) as exc:
         ctx.guard(exc)
+    if not once:
+        if force:
+            fail("--force hanya untuk --once", code=2)
+        _serve(ctx, collectors, notifiers, decider)
+        return
     report = run_once(
         ctx.store,
         collectors,
@@ -83,6 +96,18 @@ def run_cmd(ctx: Context, once: bool, force: bool) -> None:
     click.echo(f"deteksi: {d.decided} unggahan diputuskan, {d.flagged} peringatan baru")
     if notifiers:
         echo_delivery(deliver(ctx.store, notifiers, settings))
+
+
+def _serve(
+    ctx: Context,
+    collectors: dict[str, Collector],
+    notifiers: dict[str, Notifier],
+    decider: Decider,
+) -> None:
+    from monitor.service.daemon import Daemon
+    from monitor.service.retention import purge_job
+
+    Daemon(ctx.store, ctx.settings, collectors, notifiers, decider, purge=purge_job).run()
 
 
 def register(cli: click.Group) -> None:

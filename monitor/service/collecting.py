@@ -196,8 +196,10 @@ class CollectorRun:
         batch_size: int,
         clock: Clock = utcnow,
         rng: random.Random | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.store = store
+        self.stop = stop
         self.writer = writer
         self.collector = collector
         self.schedule = collector.schedule
@@ -266,6 +268,8 @@ class CollectorRun:
         self.writer.submit(job)
 
     def _deferred(self) -> bool:
+        if self.stop is not None and self.stop.is_set():
+            return True  # the service is stopping: leave the account for the next start
         with self._lock:
             paused = self._paused_until is not None and self.clock() < self._paused_until
         return paused or not self.breaker.allow()
@@ -468,12 +472,14 @@ def collect_all(
     force: bool = False,
     clock: Clock = utcnow,
     rng: random.Random | None = None,
+    stop: threading.Event | None = None,
 ) -> list[CollectReport]:
     """Poll every active account each collector serves; collectors run side by side.
 
     ``due_only``: only accounts whose next poll time has come (the daemon); otherwise all
     accounts except those backing off after failures (``run --once``). ``force``: also
-    those, and a stopped breaker is reset."""
+    those, and a stopped breaker is reset. ``stop``: once set, no further account is
+    polled (the service is shutting down; polls under way finish and commit)."""
     with store.session() as session:
         accounts = [v.account for v in list_accounts(session, active_only=True)]
     reports: dict[str, CollectReport] = {}
@@ -482,7 +488,7 @@ def collect_all(
         def one(collector: Collector) -> None:
             served = [a for a in accounts if collector.serves(a)]
             run = CollectorRun(
-                store, writer, collector, batch_size=batch_size, clock=clock, rng=rng
+                store, writer, collector, batch_size=batch_size, clock=clock, rng=rng, stop=stop
             )
             reports[collector.instance] = run.run(served, due_only=due_only, force=force)
 

@@ -7,6 +7,7 @@ Killing the process at any point and running again loses nothing and duplicates 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,11 +51,12 @@ def detect_pending(
     batch_size: int,
     clock: Clock = utcnow,
     on_alerts: AlertHook | None = None,
+    stop: threading.Event | None = None,
 ) -> DetectReport:
     """Decide every post that has no decision yet, batch by batch. ``on_alerts`` runs in
     the same transaction as the decisions and alerts it is given."""
     report = DetectReport()
-    while True:
+    while stop is None or not stop.is_set():
         with store.session() as session:
             rows = pending_posts(session, batch_size)
             if not rows:
@@ -67,6 +69,7 @@ def detect_pending(
                 on_alerts(session, raised, now)
             report.flagged += len(raised)
             report.decided += len(decided)
+    return report
 
 
 def run_once(

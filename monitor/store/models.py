@@ -259,6 +259,9 @@ class AlertRow(Base):
     escalated_at: Mapped[datetime | None] = mapped_column()
     #: the first alert of a group of near-identical posts (coordinated sharing)
     group_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: a confirmed alert's evidence is kept until an operator releases it (retention)
+    released_at: Mapped[datetime | None] = mapped_column()
+    released_by: Mapped[str | None] = mapped_column(String(200))
 
     post: Mapped[PostRow] = relationship()
     decision: Mapped[DecisionRow] = relationship()
@@ -303,6 +306,24 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+
+
+class JobRunRow(Base):
+    """The service's job ledger: each scheduled run of a job (the daily digest, the purge)
+    is recorded, so a run missed while the service was down is made up at start and a run
+    is never done twice."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    scheduled_for: Mapped[datetime] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class NoticeRow(Base):

@@ -52,8 +52,8 @@ def test_demo_pipeline_writes_a_digest_listing_alerts(
     assert "0 peringatan baru" in again.stdout
 
 
-def test_run_without_once_is_a_usage_error(database_url: str) -> None:
-    result = run_cli("run", database_url=database_url)
+def test_force_without_once_is_a_usage_error(database_url: str) -> None:
+    result = run_cli("run", "--force", database_url=database_url)
     assert result.returncode == 2
     assert "--once" in result.stderr
 

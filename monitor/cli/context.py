@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 
 from monitor.errors import ConfigError, MonitorError, Problem, StoreError
-from monitor.logs import setup_logging
+from monitor.logs import secrets_from_settings, setup_logging
 from monitor.settings import Settings, default_config_path, load_settings
 from monitor.store import Store
 from monitor.yamlfile import YamlDocument
@@ -37,7 +37,11 @@ class Context:
         except ConfigError as exc:
             echo_problems(exc.problems)
             fail(f"konfigurasi {self.config_path} tidak valid ({len(exc.errors)} galat)")
-        setup_logging(settings.logging.level, json_lines=settings.logging.json_lines)
+        setup_logging(
+            settings.logging.level,
+            json_lines=settings.logging.json_lines,
+            secrets=secrets_from_settings(settings),
+        )
         return settings, doc
 
     @property

@@ -42,6 +42,7 @@ from monitor.store.posts import (
     set_cursor,
     store_posts,
 )
+from monitor.store.retry import is_disconnect
 from monitor.store.runs import (
     account_state,
     account_states,
@@ -303,6 +304,8 @@ class CollectorRun:
         except CollectError as exc:
             poll.error = exc
         except Exception as exc:  # a plugin bug must not stop the other accounts
+            if is_disconnect(exc):  # the database, not the plugin: the service retries
+                raise
             logger.exception("collector {} crashed on account {}", instance, account.handle)
             poll.error = CollectError(f"galat tak terduga di pengumpul {instance}: {exc!r}")
         self._finish(account, run_id, poll, rescanned)

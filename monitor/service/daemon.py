@@ -32,6 +32,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from loguru import logger
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from monitor.alerts.notifiers.base import Notifier
 from monitor.alerts.schedule import last_send_time
@@ -42,11 +43,13 @@ from monitor.service import systemd
 from monitor.service.collecting import collect_all
 from monitor.service.components import decider_from, load_detection
 from monitor.service.digests import send_due_digest
+from monitor.service.metrics import Metrics, severity_counts, start_metrics
 from monitor.service.notifying import alert_hook, deliver
 from monitor.service.pipeline import detect_pending
 from monitor.settings import Settings
 from monitor.store import Store
-from monitor.store.models import JobRunRow, utcnow
+from monitor.store.models import AlertRow, JobRunRow, utcnow
+from monitor.store.retry import run_with_retry
 from monitor.store.runs import mark_interrupted
 
 Clock = Callable[[], datetime]
@@ -74,6 +77,8 @@ class Daemon:
         self.purge = purge
         self.clock = clock
         self.stop = threading.Event()
+        self.metrics = Metrics()
+        self.metrics.watch_database(store, settings, collectors)
         self._reload = threading.Event()
         self._lock = threading.Lock()  # the decider is swapped on reload
         daemon = settings.daemon
@@ -97,6 +102,7 @@ class Daemon:
             due_only=True,
             stop=self.stop,
         )
+        self.metrics.record_collection(reports)
         polled = sum(r.accounts for r in reports)
         new = sum(r.stored.new for r in reports)
         if polled:
@@ -106,13 +112,22 @@ class Daemon:
     def detect(self) -> None:
         with self._lock:
             decider = self.decider
+        hook = alert_hook(self.settings, self.notifiers)
+        raised: dict[str, int] = {}
+
+        def on_alerts(session: Session, alerts: list[AlertRow], now: datetime) -> None:
+            hook(session, alerts, now)
+            for severity, n in severity_counts(alerts).items():
+                raised[severity] = raised.get(severity, 0) + n
+
         report = detect_pending(
             self.store,
             decider,
             batch_size=self.settings.pipeline.batch_size,
-            on_alerts=alert_hook(self.settings, self.notifiers),
+            on_alerts=on_alerts,
             stop=self.stop,
         )
+        self.metrics.record_detection(raised, decided=report.decided)
         if report.decided:
             logger.info("detected: {} posts decided, {} alerts", report.decided, report.flagged)
             systemd.status(f"deteksi: {report.decided} diputuskan, {report.flagged} peringatan")
@@ -190,14 +205,18 @@ class Daemon:
         def run() -> None:
             if self.stop.is_set():
                 return
+            ok = False
             try:
-                job()
+                # a lost database connection waits with backoff instead of failing the job
+                run_with_retry(job, what=name, stop=self.stop)
+                ok = True
             except MonitorError as exc:
                 logger.error("job {} failed: {}", name, exc)
                 systemd.status(f"{name} gagal: {exc}")
             except Exception:
                 logger.exception("job {} crashed", name)
                 systemd.status(f"{name} gagal (lihat log)")
+            self.metrics.record_job(name, ok, self.clock())
 
         return run
 
@@ -293,6 +312,7 @@ class Daemon:
             )
         self.import_watchlist()
         self.install_signals()
+        server = start_metrics(self.settings, self.metrics)
         self.schedule()
         self.scheduler.start()
         systemd.ready("asn-monitor berjalan")
@@ -318,4 +338,6 @@ class Daemon:
                          self.settings.daemon.shutdown_timeout)  # fmt: skip
         for collector in self.collectors.values():
             collector.close()
+        if server is not None:
+            server.stop()
         logger.info("asn-monitor service stopped")

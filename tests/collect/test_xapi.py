@@ -571,7 +571,8 @@ def test_retweets_quotes_and_long_tweets(collector: XApiCollector, httpserver: H
 
 # -- faults ----------------------------------------------------------------------------
 
-SOON = str(int(time.time()) + 45)
+# far enough ahead that it is still in the future when a long test session reaches it
+SOON = str(int(time.time()) + 86_400)
 EXHAUSTED = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": SOON}
 SUSPENDED = {"errors": [{"title": "Forbidden", "detail": "User has been suspended: [budi_asn]."}]}
 PROTECTED = {"data": {"id": "42", "username": "budi_asn", "protected": True}}

@@ -5,6 +5,7 @@ time. Prints the service's memory growth from the end of warm-up to the end (goa
 10%) and the error count (failed polls, failed deliveries, ERROR log lines; goal: 0).
 
     .venv/bin/python bench/soak.py [--accounts 1000] [--minutes 10] [--warmup 2]
+        [--database-url postgresql://.../empty_db]
 """
 
 from __future__ import annotations
@@ -123,6 +124,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2, help="minutes before the baseline")
     parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument(
+        "--database-url",
+        help="an EMPTY database to use instead of a new SQLite file (e.g. PostgreSQL)",
+    )
     args = parser.parse_args()
 
     ports: multiprocessing.Queue[int] = multiprocessing.Queue()
@@ -154,7 +159,8 @@ logging: {{level: WARNING}}
 """,
             encoding="utf-8",
         )
-        store = Store(f"sqlite:///{folder / 'var' / 'asn-monitor.db'}")
+        url = args.database_url or f"sqlite:///{folder / 'var' / 'asn-monitor.db'}"
+        store = Store(url)
         store.upgrade()
         with store.session() as session:
             person, _ = upsert_person(
@@ -164,7 +170,12 @@ logging: {{level: WARNING}}
                 upsert_account(session, Account("mastodon", f"user{i}", "P"), person)
         log = folder / "service.log"
         # as the systemd unit runs it: one malloc arena per thread would hold freed memory
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "MALLOC_ARENA_MAX": "2"}
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "MALLOC_ARENA_MAX": "2",
+            "MONITOR_DATABASE_URL": url,
+        }
         with log.open("wb") as err:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "monitor", "-c", str(config), "run"],

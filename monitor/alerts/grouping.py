@@ -16,15 +16,18 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from monitor.store.models import AlertRow
+from monitor.store.models import AlertRow, PostRow
 
 WINDOW = timedelta(days=7)
 THRESHOLD = 0.6
+#: the most recent alerts of the window a new alert is compared with
+MAX_CANDIDATES = 5000
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+")
 _WORD = re.compile(r"\w+")
 
@@ -53,10 +56,21 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
 _URL = re.compile(r"https?://\S+")
 
 
-def _source(alert: AlertRow) -> str | None:
+@dataclass
+class _Candidate:
+    """What grouping needs of an alert: a few columns, not the loaded rows."""
+
+    id: int
+    group_id: int | None
+    text: str
+    shared_from: str | None
+    row: AlertRow | None = None  # the new alerts of this transaction
+
+
+def _source(shared_from: str | None) -> str | None:
     """The URL of the post this one reposts, when ``shared_from`` names one. A bare
     account name is not enough: one campaign account posts many different materials."""
-    found = _URL.search(alert.post.shared_from or "")
+    found = _URL.search(shared_from or "")
     return found.group(0).rstrip("/").casefold() if found else None
 
 
@@ -67,67 +81,75 @@ def assign_groups(
     now: datetime,
     window: timedelta = WINDOW,
     threshold: float = THRESHOLD,
+    limit: int = MAX_CANDIDATES,
 ) -> int:
     """Give each new alert the group of an earlier near-duplicate; returns how many joined a
-    group. Runs in the caller's transaction (the one that raised the alerts)."""
+    group. Runs in the caller's transaction (the one that raised the alerts). Compares with
+    at most ``limit`` of the most recent alerts of the window, read as plain columns, so
+    the work and memory per batch stay bounded however many alerts a campaign raises."""
     if not alerts:
         return 0
     new_ids = {a.id for a in alerts}
-    earlier = [
-        a
-        for a in session.scalars(
-            select(AlertRow)
-            .where(AlertRow.created_at >= now - window)
-            .options(joinedload(AlertRow.post))
-            .order_by(AlertRow.id)
-        ).unique()
-        if a.id not in new_ids
-    ]
-    index: dict[int, list[AlertRow]] = defaultdict(list)
+    rows = session.execute(
+        select(AlertRow.id, AlertRow.group_id, PostRow.text, PostRow.shared_from)
+        .join(PostRow, PostRow.id == AlertRow.post_id)
+        .where(AlertRow.created_at >= now - window)
+        .order_by(AlertRow.id.desc())
+        .limit(limit + len(new_ids))
+    ).all()
+    earlier = [_Candidate(*r) for r in reversed(rows) if r[0] not in new_ids]
+    index: dict[int, list[_Candidate]] = defaultdict(list)
     prints: dict[int, frozenset[int]] = {}
-    sources: dict[str, AlertRow] = {}
+    sources: dict[str, _Candidate] = {}
 
-    def remember(alert: AlertRow) -> None:
-        prints[alert.id] = fingerprint(alert.post.text)
-        for shingle in prints[alert.id]:
-            index[shingle].append(alert)
-        source = _source(alert)
+    def remember(candidate: _Candidate) -> None:
+        prints[candidate.id] = fingerprint(candidate.text)
+        for shingle in prints[candidate.id]:
+            index[shingle].append(candidate)
+        source = _source(candidate.shared_from)
         if source is not None:
-            sources.setdefault(source, alert)
+            sources.setdefault(source, candidate)
 
-    for alert in earlier:
-        remember(alert)
+    for candidate in earlier[-limit:]:
+        remember(candidate)
     joined = 0
     for alert in sorted(alerts, key=lambda a: a.id):
-        match = _best_match(alert, index, prints, sources, threshold)
+        mine = _Candidate(alert.id, None, alert.post.text, alert.post.shared_from, alert)
+        match = _best_match(mine, index, prints, sources, threshold)
         if match is not None:
             if match.group_id is None:
                 match.group_id = match.id
-            alert.group_id = match.group_id
+                if match.row is not None:
+                    match.row.group_id = match.id
+                else:
+                    session.execute(
+                        update(AlertRow).where(AlertRow.id == match.id).values(group_id=match.id)
+                    )
+            alert.group_id = mine.group_id = match.group_id
             joined += 1
-        remember(alert)
+        remember(mine)
     session.flush()
     return joined
 
 
 def _best_match(
-    alert: AlertRow,
-    index: dict[int, list[AlertRow]],
+    mine: _Candidate,
+    index: dict[int, list[_Candidate]],
     prints: dict[int, frozenset[int]],
-    sources: dict[str, AlertRow],
+    sources: dict[str, _Candidate],
     threshold: float,
-) -> AlertRow | None:
-    source = _source(alert)
+) -> _Candidate | None:
+    source = _source(mine.shared_from)
     if source is not None and source in sources:
         return sources[source]
-    mine = fingerprint(alert.post.text)
-    overlap: dict[int, AlertRow] = {}
-    for shingle in mine:
+    shingles = fingerprint(mine.text)
+    overlap: dict[int, _Candidate] = {}
+    for shingle in shingles:
         for other in index.get(shingle, ()):
             overlap[other.id] = other
     best, best_score = None, threshold
     for other in overlap.values():
-        score = similarity(mine, prints[other.id])
+        score = similarity(shingles, prints[other.id])
         if score >= best_score and (best is None or other.id < best.id or score > best_score):
             best, best_score = other, score
     return best

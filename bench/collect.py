@@ -16,15 +16,12 @@ same local host; on real servers the rate, not the concurrency, is the limit.
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
+import fakeserver
 from sqlalchemy import func, select
 
 from monitor.collect.base import CollectorOptions, Schedule
@@ -38,64 +35,34 @@ from monitor.store.people import upsert_account, upsert_person
 POSTS_PER_ACCOUNT = 3
 
 
-def make_server(latency: float) -> ThreadingHTTPServer:
-    now = datetime.now(UTC)
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            time.sleep(latency)
-            parts = urlsplit(self.path)
-            query = parse_qs(parts.query)
-            body: object
-            if parts.path == "/api/v1/accounts/lookup":
-                user = query["acct"][0]
-                number = user.removeprefix("user")
-                body = {"id": number, "username": user, "acct": user, "url": f"/@{user}"}
-            elif parts.path.endswith("/statuses"):
-                number = parts.path.split("/")[-2]
-                if "min_id" in query or "max_id" in query:
-                    body = []  # nothing newer, nothing older
-                else:
-                    body = [
-                        {
-                            "id": f"{number}{i:03d}",
-                            "created_at": (now - timedelta(minutes=i)).isoformat(),
-                            "content": f"<p>unggahan {i} dari akun {number}</p>",
-                            "url": f"http://bench.local/@user{number}/{number}{i:03d}",
-                            "uri": f"http://bench.local/users/user{number}/statuses/{i}",
-                            "account": {"acct": f"user{number}", "url": "http://bench.local"},
-                            "reblog": None,
-                            "spoiler_text": "",
-                            "media_attachments": [],
-                        }
-                        for i in range(POSTS_PER_ACCOUNT)
-                    ]
-            else:
-                self.send_error(404)
-                return
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    ThreadingHTTPServer.request_queue_size = 256
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    return server
+NOW = datetime.now(UTC)
 
 
-def serve(latency: float, ports: multiprocessing.Queue[int]) -> None:
-    """The fake server, in its own process: it must not share the collector's GIL."""
-    server = make_server(latency)
-    ports.put(server.server_address[1])
-    server.serve_forever()
+def respond(path: str, query: dict[str, list[str]]) -> object | None:
+    """Account lookup, then three statuses; nothing newer or older."""
+    if path == "/api/v1/accounts/lookup":
+        user = query["acct"][0]
+        number = user.removeprefix("user")
+        return {"id": number, "username": user, "acct": user, "url": f"/@{user}"}
+    if not path.endswith("/statuses"):
+        return None
+    number = path.split("/")[-2]
+    if "min_id" in query or "max_id" in query:
+        return []
+    return [
+        {
+            "id": f"{number}{i:03d}",
+            "created_at": (NOW - timedelta(minutes=i)).isoformat(),
+            "content": f"<p>unggahan {i} dari akun {number}</p>",
+            "url": f"http://bench.local/@user{number}/{number}{i:03d}",
+            "uri": f"http://bench.local/users/user{number}/statuses/{i}",
+            "account": {"acct": f"user{number}", "url": "http://bench.local"},
+            "reblog": None,
+            "spoiler_text": "",
+            "media_attachments": [],
+        }
+        for i in range(POSTS_PER_ACCOUNT)
+    ]
 
 
 def make_store(folder: Path, accounts: int) -> Store:
@@ -145,10 +112,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(args.latency, ports), daemon=True)
-    server.start()
-    base_url = f"http://127.0.0.1:{ports.get(timeout=30)}"
+    server, base_url = fakeserver.start(respond, args.latency)
     expected = args.accounts * POSTS_PER_ACCOUNT
     print(
         f"{args.accounts} accounts, {args.latency * 1000:.0f} ms per request, "

@@ -11,8 +11,6 @@ time. Prints the service's memory growth from the end of warm-up to the end (goa
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -20,10 +18,9 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
+import fakeserver
 from sqlalchemy import func, select
 
 from monitor.domain import Account, EmploymentType, Person
@@ -55,60 +52,38 @@ rules:
 """
 
 
-def serve(ports: multiprocessing.Queue[int], latency: float) -> None:
+STARTED = datetime.now(UTC)
+
+
+def respond(path: str, query: dict[str, list[str]]) -> object | None:
     """A Mastodon server whose accounts post once a minute since it started."""
-    started = datetime.now(UTC)
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            time.sleep(latency)
-            parts = urlsplit(self.path)
-            query = parse_qs(parts.query)
-            body: object
-            if parts.path == "/api/v1/accounts/lookup":
-                user = query["acct"][0]
-                body = {"id": user.removeprefix("user"), "username": user, "acct": user}
-            else:
-                number = int(parts.path.split("/")[-2])
-                minutes = int((datetime.now(UTC) - started).total_seconds() // 60) + 1
-                ids = [number * 100_000 + m for m in range(minutes)]
-                if "min_id" in query:
-                    page = sorted(i for i in ids if i > int(query["min_id"][0]))[:40][::-1]
-                elif "max_id" in query:
-                    page = [i for i in sorted(ids, reverse=True) if i < int(query["max_id"][0])]
-                    page = page[:40]
-                else:
-                    page = sorted(ids, reverse=True)[:40]
-                body = [
-                    {
-                        "id": str(i),
-                        "created_at": (started + timedelta(minutes=i % 100_000)).isoformat(),
-                        "content": f"<p>{TEXTS[(i + number) % len(TEXTS)]} {i}</p>",
-                        "url": f"http://soak.local/@user{number}/{i}",
-                        "account": {"acct": f"user{number}"},
-                        "reblog": None,
-                        "spoiler_text": "",
-                        "media_attachments": [],
-                    }
-                    for i in page
-                ]
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    ThreadingHTTPServer.request_queue_size = 256
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    ports.put(server.server_address[1])
-    server.serve_forever()
+    if path == "/api/v1/accounts/lookup":
+        user = query["acct"][0]
+        return {"id": user.removeprefix("user"), "username": user, "acct": user}
+    if not path.endswith("/statuses"):
+        return None
+    number = int(path.split("/")[-2])
+    minutes = int((datetime.now(UTC) - STARTED).total_seconds() // 60) + 1
+    ids = [number * 100_000 + m for m in range(minutes)]
+    if "min_id" in query:
+        page = sorted(i for i in ids if i > int(query["min_id"][0]))[:40][::-1]
+    elif "max_id" in query:
+        page = [i for i in sorted(ids, reverse=True) if i < int(query["max_id"][0])][:40]
+    else:
+        page = sorted(ids, reverse=True)[:40]
+    return [
+        {
+            "id": str(i),
+            "created_at": (STARTED + timedelta(minutes=i % 100_000)).isoformat(),
+            "content": f"<p>{TEXTS[(i + number) % len(TEXTS)]} {i}</p>",
+            "url": f"http://soak.local/@user{number}/{i}",
+            "account": {"acct": f"user{number}"},
+            "reblog": None,
+            "spoiler_text": "",
+            "media_attachments": [],
+        }
+        for i in page
+    ]
 
 
 def rss_kib(pid: int) -> int:
@@ -130,10 +105,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(ports, args.latency), daemon=True)
-    server.start()
-    base_url = f"http://127.0.0.1:{ports.get(timeout=30)}"
+    server, base_url = fakeserver.start(respond, args.latency)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "rules").mkdir()

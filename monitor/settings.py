@@ -40,6 +40,7 @@ class DatabaseSettings(_Strict):
     #: Apply migrations on start. Default: yes for SQLite, no for other databases
     #: (run ``asn-monitor db upgrade`` as part of a deployment instead).
     auto_upgrade: bool | None = None
+    #: log every SQL statement (INFO, through the service log; parameters are never logged)
     echo: bool = False
 
 
@@ -271,6 +272,13 @@ class RetentionSettings(_Strict):
     posts_days: int = Field(default=30, ge=1)
     #: dismissed alerts (with their posts and screenshots) this many days after dismissal
     dismissed_days: int = Field(default=90, ge=1)
+    #: delivered or abandoned outbox messages (digest e-mails and notices: they quote posts
+    #: and name people) this many days after they were written
+    messages_days: int = Field(default=30, ge=1)
+    #: files the tool writes for people under var/ (digests in digest.out_dir, Form A
+    #: drafts and referral lists in var/form-a, evidence bundles in var/exports) this many
+    #: days after they were last written; each can be made again while its alerts are kept
+    files_days: int = Field(default=30, ge=1)
     #: when the daily purge runs (election timezone, HH:MM)
     time: str = "03:00"
 

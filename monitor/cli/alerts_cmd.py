@@ -473,10 +473,11 @@ def export(ctx: Context, alert_id: str, out: Path | None) -> None:
     """Tulis berkas bukti (zip): alert.json, payload asli, pengamatan, tangkapan layar,
     manifest.json dengan SHA-256 setiap berkas, dan README.txt cara memeriksanya."""
     from monitor.alerts.evidence import export_bundle
+    from monitor.service.report_files import EXPORTS_DIR
 
     number = _alert_id(alert_id)
     settings = ctx.settings
-    target = out if out is not None else settings.var_path / "exports"
+    target = out if out is not None else settings.var_path / EXPORTS_DIR
     try:
         bundle = export_bundle(
             ctx.store,

@@ -8,11 +8,9 @@ from pathlib import Path
 import click
 
 from monitor.cli.context import Context, echo_problems, fail
+from monitor.service.report_files import FORM_A_DIR
 from monitor.settings import Settings
 from monitor.store.models import utcnow
-
-#: Where drafts go without ``--out``, under ``var_dir``.
-FORM_A_DIR = "form-a"
 
 
 def rule_bases(settings: Settings) -> dict[str, list[str]]:

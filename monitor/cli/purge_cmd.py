@@ -43,8 +43,12 @@ def purge_cmd(ctx: Context, dry_run: bool) -> None:
     - peringatan yang ditolak: retention.dismissed_days (90) hari setelah ditolak;
     - peringatan dikonfirmasi/diteruskan: setelah dilepas ('asn-monitor release');
     beserta keputusan, pengamatan, tangkapan layar (berkasnya juga, bila tidak dipakai
-    unggahan lain), riwayat, pemberitahuan, dan pesan kotak keluarnya. Peringatan baru dan
-    log audit tidak pernah dihapus. Setiap pembersihan tercatat di log audit."""
+    unggahan lain), riwayat, pemberitahuan, dan pesan kotak keluarnya;
+    - pesan kotak keluar yang terkirim atau gagal: retention.messages_days (30) hari;
+    - ringkasan, Formulir A, daftar rujukan, dan berkas bukti (zip) yang ditulis alat ini di
+    var/: retention.files_days (30) hari setelah terakhir ditulis.
+    Peringatan baru dan log audit tidak pernah dihapus. Setiap pembersihan tercatat di log
+    audit."""
     from monitor.service.retention import purge
 
     settings = ctx.settings
@@ -66,6 +70,7 @@ def purge_cmd(ctx: Context, dry_run: bool) -> None:
             found.posts.count, found.dismissed.count, found.released.count, found.decisions,
             found.observations, found.evidence_rows, found.files + report.orphans,
             found.alert_events, found.notices, found.outbox, found.runs.count,
+            found.messages.count, report.report_files,
         )  # fmt: skip
     else:
         click.echo(f"Pembersihan retensi pada {when}.")
@@ -75,6 +80,7 @@ def purge_cmd(ctx: Context, dry_run: bool) -> None:
             report.posts_without_alert, report.dismissed_alerts, report.released_alerts,
             d.decisions, d.observations, d.evidence_rows, report.files_removed,
             d.alert_events, d.notices, d.outbox, d.collection_runs,
+            d.messages, report.reports_removed,
         )  # fmt: skip
     notes = (
         _range(found.posts, "pertama dilihat", tz) + f" (lebih dari {retention.posts_days} hari)",
@@ -88,6 +94,9 @@ def purge_cmd(ctx: Context, dry_run: bool) -> None:
         "",
         "",
         _range(found.runs, "", tz).strip() + f" (lebih dari {runs_days} hari)",
+        _range(found.messages, "ditulis", tz)
+        + f" (terkirim/gagal, lebih dari {retention.messages_days} hari)",
+        f"ringkasan, Formulir A, berkas bukti (lebih dari {retention.files_days} hari)",
     )
     names = (
         "unggahan tanpa peringatan",
@@ -101,6 +110,8 @@ def purge_cmd(ctx: Context, dry_run: bool) -> None:
         "pemberitahuan",
         "pesan kotak keluar",
         "riwayat pengumpulan",
+        "pesan kotak keluar lama",
+        "berkas laporan di var/",
     )
     for name, count, note in zip(names, counts, notes, strict=True):
         click.echo(_line(name, count, note.strip()))
@@ -115,10 +126,10 @@ def purge_cmd(ctx: Context, dry_run: bool) -> None:
     if dry_run:
         return
     click.echo("Tercatat di log audit (retention.purge).")
-    if report.files_failed:
+    if report.files_failed or report.reports_failed:
         fail(
-            f"{report.files_failed} berkas bukti tidak bisa dihapus (lihat log); "
-            "dicoba lagi pada pembersihan berikutnya"
+            f"{report.files_failed + report.reports_failed} berkas tidak bisa dihapus "
+            "(lihat log); dicoba lagi pada pembersihan berikutnya"
         )
 
 

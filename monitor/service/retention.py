@@ -10,7 +10,11 @@ evidence for registered cases, purge non-findings).
    and orphans older than ``ORPHAN_GRACE`` (left by a crash between that commit and the
    unlink, or by a submission that rolled back);
 4. collection runs older than three times ``posts_days`` (housekeeping; see
-   ``monitor.store.retention`` for what is kept and why).
+   ``monitor.store.retention`` for what is kept and why);
+5. outbox messages delivered or given up more than ``retention.messages_days`` ago (their
+   bodies quote posts and name people);
+6. the digests, Form A drafts, referral lists and evidence bundles the tool wrote under
+   ``var/`` more than ``retention.files_days`` ago (``monitor.service.report_files``).
 
 New alerts, confirmed and escalated alerts not released, and posts detection has not
 decided yet are never deleted. Then ONE audit-log entry ``retention.purge`` records the
@@ -41,6 +45,7 @@ from monitor.alerts.lifecycle import (
 )
 from monitor.errors import MonitorError
 from monitor.labels import STATUS, label
+from monitor.service.report_files import expired_files
 from monitor.settings import RetentionSettings, Settings
 from monitor.store import Store
 from monitor.store.audit import audit, current_actor
@@ -53,6 +58,7 @@ from monitor.store.retention import (
     claim_alerts,
     claim_posts,
     delete_alerts,
+    delete_messages,
     delete_posts,
     delete_runs,
     mark_released,
@@ -84,6 +90,7 @@ def cutoffs(retention: RetentionSettings, now: datetime) -> Cutoffs:
         posts_before=now - timedelta(days=retention.posts_days),
         dismissed_before=now - timedelta(days=retention.dismissed_days),
         runs_before=now - timedelta(days=retention.posts_days * RUNS_FACTOR),
+        messages_before=now - timedelta(days=retention.messages_days),
     )
 
 
@@ -98,6 +105,10 @@ class PurgeReport:
     survey: Survey
     #: unreferenced files older than ORPHAN_GRACE found before the purge
     orphans: int = 0
+    #: report files under var/ past retention.files_days found before the purge
+    report_files: int = 0
+    #: files_days before now
+    files_before: datetime | None = None
     deleted: Deleted = field(default_factory=Deleted)
     dismissed_alerts: int = 0
     released_alerts: int = 0
@@ -107,6 +118,9 @@ class PurgeReport:
     #: files that were already gone, and files that could not be deleted (kept for next time)
     files_missing: int = 0
     files_failed: int = 0
+    #: report files (digests, Form A, bundles) deleted, and those that could not be
+    reports_removed: int = 0
+    reports_failed: int = 0
     batches: int = 0
     complete: bool = True
 
@@ -122,6 +136,8 @@ class PurgeReport:
                 "posts_first_seen_before": self.cutoffs.posts_before.isoformat(),
                 "dismissed_before": self.cutoffs.dismissed_before.isoformat(),
                 "collection_runs_before": self.cutoffs.runs_before.isoformat(),
+                "messages_before": self.cutoffs.messages_before.isoformat(),
+                "files_before": self.files_before.isoformat() if self.files_before else None,
             },
             "posts": d.posts,
             "posts_without_alert": self.posts_without_alert,
@@ -139,6 +155,9 @@ class PurgeReport:
             "notices": d.notices,
             "outbox": d.outbox,
             "collection_runs": d.collection_runs,
+            "messages": d.messages,
+            "report_files_removed": self.reports_removed,
+            "report_files_failed": self.reports_failed,
             "batches": self.batches,
             "complete": self.complete,
         }
@@ -170,7 +189,17 @@ def purge(
         found = survey(session, cut)
         kept = referenced_paths(session)
     orphans = list(orphan_files(evidence_dir, kept, now - ORPHAN_GRACE))
-    report = PurgeReport(now, cut, dry_run, found, orphans=len(orphans))
+    files_before = now - timedelta(days=settings.retention.files_days)
+    reports = list(expired_files(settings, files_before))
+    report = PurgeReport(
+        now,
+        cut,
+        dry_run,
+        found,
+        orphans=len(orphans),
+        report_files=len(reports),
+        files_before=files_before,
+    )
     if dry_run:
         return report
 
@@ -200,6 +229,14 @@ def purge(
         if not runs:
             break
         finish(Deleted(collection_runs=runs))
+    while report.complete and not stopped():
+        with store.session() as session:
+            messages = delete_messages(session, cut, batch_size)
+        if not messages:
+            break
+        finish(Deleted(messages=messages))
+    if report.complete:
+        _remove_reports(reports, report)
     with store.session() as session:
         audit(
             session,
@@ -211,7 +248,8 @@ def purge(
         )
     logger.info(
         "purge: {} posts ({} without alert), {} alerts ({} dismissed, {} released), "
-        "{} screenshots, {} files removed, {} collection runs{}",
+        "{} screenshots, {} files removed, {} collection runs, {} outbox messages, "
+        "{} report files{}",
         report.deleted.posts,
         report.posts_without_alert,
         report.alerts,
@@ -220,6 +258,8 @@ def purge(
         report.deleted.evidence_rows,
         report.files_removed,
         report.deleted.collection_runs,
+        report.deleted.messages,
+        report.reports_removed,
         "" if report.complete else " (stopped before the end)",
     )
     return report
@@ -308,6 +348,19 @@ def _unlink(evidence_dir: Path, relative: str, report: PurgeReport) -> None:
         report.files_removed += 1
     else:
         report.files_missing += 1
+
+
+def _remove_reports(paths: list[Path], report: PurgeReport) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            report.reports_failed += 1
+            logger.warning("purge: report file {} not deleted: {}", path, exc)
+            continue
+        report.reports_removed += 1
 
 
 def purge_job(

@@ -6,6 +6,7 @@ committed transaction. PostgreSQL (psycopg 3) is the production backend.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: SQLAlchemy's logger for statements (INFO) and result rows (DEBUG)
+SQL_LOGGER = "sqlalchemy.engine.Engine"
 
 
 def _normalise_url(url: str) -> str:
@@ -51,6 +54,11 @@ class Store:
     """One database. Use ``with store.session() as s:``; the block is one transaction."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        """``echo`` logs every SQL statement at INFO through the standard ``logging`` tree
+        (so through ``monitor.logs``: formatted, redacted, to journald), never through
+        SQLAlchemy's own stdout handler. Bound parameters are never logged nor put into
+        error messages (``hide_parameters``): they carry post texts and names (UU 27/2022)
+        and, in a few statements, credentials."""
         try:
             parsed = make_url(_normalise_url(url))
         except ArgumentError as exc:
@@ -58,7 +66,9 @@ class Store:
         self.url = parsed
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+        self.engine: Engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        if echo:
+            logging.getLogger(SQL_LOGGER).setLevel(logging.INFO)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -11,7 +11,11 @@ from ``retention:`` in the configuration):
 - a dismissed alert, once it was dismissed before ``dismissed_before``, and a confirmed or
   escalated alert that an operator released (``alerts.released_at``): with its notices,
   its outbox messages and its history (``alert_events``), then its post as above;
-- collection runs started before ``runs_before`` (housekeeping, see below).
+- collection runs started before ``runs_before`` (housekeeping, see below);
+- outbox messages delivered (``sent``) or abandoned (``failed``) that were written before
+  ``messages_before``: a digest's or a notice's body quotes posts and names people, and
+  nothing reads it after delivery (the ``digests`` and ``notices`` rows, which stay, keep
+  a window or an alert from being sent twice).
 
 What stays: new alerts (a person has yet to look), confirmed and escalated alerts until
 they are released, posts not yet decided (detection has not looked at them; they are
@@ -77,6 +81,8 @@ from monitor.store.models import (
 
 #: Reviewed alerts kept as evidence until an operator releases them.
 KEPT_UNTIL_RELEASED: tuple[str, ...] = ("confirmed", "escalated")
+#: outbox states after which nothing reads a message's body again
+FINISHED_MESSAGES: tuple[str, ...] = ("sent", "failed")
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,8 @@ class Cutoffs:
     dismissed_before: datetime
     #: collection runs started before this go
     runs_before: datetime
+    #: delivered or abandoned outbox messages written before this go
+    messages_before: datetime
 
 
 # -- what is past its time -----------------------------------------------------------------
@@ -119,6 +127,12 @@ def expired_alerts(cut: Cutoffs) -> ColumnElement[bool]:
     return or_(dismissed_alerts(cut), released_alerts())
 
 
+def finished_messages(cut: Cutoffs) -> ColumnElement[bool]:
+    """Outbox messages delivered or given up, written before the cut-off (pending ones and
+    those being sent are never touched)."""
+    return and_(OutboxRow.status.in_(FINISHED_MESSAGES), OutboxRow.created_at < cut.messages_before)
+
+
 def _doomed_posts(cut: Cutoffs) -> Select[int]:
     """Every post that goes: those without an alert and those of expiring alerts."""
     of_alerts = select(AlertRow.post_id).where(expired_alerts(cut))
@@ -143,6 +157,8 @@ class Survey:
     dismissed: Span  # dismissed alerts, by reviewed_at
     released: Span  # released alerts, by released_at
     runs: Span  # collection runs, by started_at
+    #: finished outbox messages by created_at (not counting those of expiring alerts)
+    messages: Span
     decisions: int
     observations: int
     evidence_rows: int
@@ -191,6 +207,14 @@ def survey(session: Session, cut: Cutoffs) -> Survey:
         released=released,
         runs=_span(
             session, CollectionRunRow.started_at, CollectionRunRow.started_at < cut.runs_before
+        ),
+        messages=_span(
+            session,
+            OutboxRow.created_at,
+            and_(
+                finished_messages(cut),
+                or_(OutboxRow.alert_id.is_(None), OutboxRow.alert_id.not_in(alerts)),
+            ),
         ),
         decisions=rows(DecisionRow, DecisionRow.post_id.in_(doomed)),
         observations=rows(PostObservationRow, PostObservationRow.post_id.in_(doomed)),
@@ -292,13 +316,15 @@ class Deleted:
     notices: int = 0
     outbox: int = 0
     collection_runs: int = 0
+    #: finished outbox messages deleted for their age (those of deleted alerts: ``outbox``)
+    messages: int = 0
     #: sha256 -> path under var/evidence of files no row refers to any more
     files: dict[str, str] = field(default_factory=dict)
 
     def __iadd__(self, other: Deleted) -> Deleted:
         for name in (
             "posts", "alerts", "decisions", "observations", "evidence_rows", "alert_events",
-            "notices", "outbox", "collection_runs",
+            "notices", "outbox", "collection_runs", "messages",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.files.update(other.files)
@@ -382,6 +408,16 @@ def delete_runs(session: Session, before: datetime, limit: int) -> int:
     if not ids:
         return 0
     return _rowcount(session, delete(CollectionRunRow).where(CollectionRunRow.id.in_(ids)))
+
+
+def delete_messages(session: Session, cut: Cutoffs, limit: int) -> int:
+    """Delete up to ``limit`` finished outbox messages written before the cut-off."""
+    oldest = select(OutboxRow.id).where(finished_messages(cut)).order_by(OutboxRow.id).limit(limit)
+    ids = list(session.scalars(oldest))
+    if not ids:
+        return 0
+    statement = delete(OutboxRow).where(OutboxRow.id.in_(ids), finished_messages(cut))
+    return _rowcount(session, statement)
 
 
 def referenced(session: Session, hashes: Collection[str]) -> set[str]:

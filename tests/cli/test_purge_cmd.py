@@ -4,6 +4,7 @@ decided. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,8 @@ Yang akan dihapus:
   pemberitahuan                       0
   pesan kotak keluar                  0
   riwayat pengumpulan                 5   2024-11-20 (lebih dari 90 hari)
+  pesan kotak keluar lama             0   (terkirim/gagal, lebih dari 30 hari)
+  berkas laporan di var/              1   ringkasan, Formulir A, berkas bukti (lebih dari 30 hari)
 Disimpan:
   1 peringatan dikonfirmasi/diteruskan (sampai dilepas: asn-monitor release ID --note ...)
   1 peringatan baru menunggu tinjauan
@@ -90,6 +93,10 @@ Disimpan:
 def test_a_dry_run_prints_what_would_go_and_changes_nothing(
     store: Store, database_url: str, tmp_path: Path, ids: dict[str, int]
 ) -> None:
+    digest = tmp_path / "var" / "digests" / "digest-2024-11-20.html"
+    digest.parent.mkdir(parents=True)
+    digest.write_text("<p>Budi</p>", encoding="utf-8")
+    os.utime(digest, (T0.timestamp(), T0.timestamp()))
     before = snapshot(store, tmp_path)
     result = invoke(tmp_path, database_url, purge_cmd, "--dry-run", now=day(91))
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from monitor.alerts.lifecycle import (
     AlertNotFound,
@@ -43,9 +43,11 @@ from monitor.store.models import (
     Base,
     DecisionRow,
     EvidenceFileRow,
+    OutboxRow,
     PostObservationRow,
     PostRow,
 )
+from monitor.store.outbox import enqueue
 from tests.alerts.helpers import T0, add_posts, raise_alerts
 from tests.conftest import post_line
 
@@ -227,6 +229,8 @@ def test_every_purge_writes_one_audit_entry(
         "posts_first_seen_before": day(1).isoformat(),
         "dismissed_before": day(-59).isoformat(),
         "collection_runs_before": day(-59).isoformat(),
+        "messages_before": day(1).isoformat(),
+        "files_before": day(1).isoformat(),
     }
     assert {k: first[k] for k in ("posts", "alerts", "screenshots", "files_removed")} == {
         "posts": 1,
@@ -432,3 +436,68 @@ def test_a_release_before_a_reopened_case_was_confirmed_again_is_stale(
     release(store, one, note="perkara selesai lagi", reviewer="andi", now=day(7))
     assert purge(store, settings, now=day(7)).released_ids == [one]
     assert "1" not in posts_left(store)
+
+
+# (folder: digests, form-a, exports or elsewhere; file; days since last written; deleted)
+REPORT_FILES = [
+    ("digests", "digest-2025-01-01.html", 31, True),
+    ("digests", "digest-2025-01-01-0700.csv", 31, True),
+    ("digests", "digest-2025-01-01-0700.md.tmp", 31, True),  # a write cut off by a crash
+    ("digests", "digest-2025-01-30.md", 29, False),
+    ("digests", "catatan-operator.txt", 400, False),  # not the tool's file
+    ("form-a", "form-a-2025-01-01.html", 31, True),
+    ("form-a", "rujukan-bkn-2025-01-01.csv", 31, True),
+    ("form-a", "rujukan-gakkumdu-2025-01-01.csv", 29, False),
+    ("exports", "alert-1-0123456789ab.zip", 31, True),
+    ("exports", ".tmp-ab12cd34", 31, True),  # export_bundle's temporary copy
+    ("exports", "alert-2-0123456789ab.zip", 2, False),
+    ("exports", "bukti-pribadi.zip", 400, False),
+    ("elsewhere", "alert-3-0123456789ab.zip", 400, False),  # written with --out
+]
+
+
+def folder_of(settings: Settings, name: str) -> Path:
+    if name == "digests":
+        return settings.digest_dir
+    if name == "elsewhere":
+        return settings.var_path.parent / "berkas-kasus"
+    return settings.var_path / name
+
+
+def test_old_messages_and_report_files_go(store: Store, tmp_path: Path) -> None:
+    quiet_project(store, tmp_path, 1)
+    settings = settings_of(tmp_path)
+    now = day(60)
+    for folder, name, days, _ in REPORT_FILES:
+        path = folder_of(settings, folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("Budi Santoso, Dinas Pendidikan", encoding="utf-8")
+        written = (now - timedelta(days=days)).timestamp()
+        os.utime(path, (written, written))
+    with store.session() as session:
+        for key, written_at, status in [
+            ("digest:lama", day(29), "sent"),
+            ("digest:gagal", day(29), "failed"),
+            ("digest:baru", day(31), "sent"),
+            ("digest:tertunda", day(1), "pending"),
+        ]:
+            enqueue(session, key=key, kind="digest", notifier="surel", subject="Ringkasan",
+                    body={"text": "Budi mengajak"}, now=written_at)  # fmt: skip
+            session.execute(update(OutboxRow).where(OutboxRow.key == key).values(status=status))
+
+    dry = purge(store, settings, now=now, dry_run=True)
+    assert (dry.report_files, dry.survey.messages.count) == (7, 2)
+    assert all((folder_of(settings, f) / n).exists() for f, n, _, _ in REPORT_FILES)
+
+    report = purge(store, settings, now=now)
+    left = {
+        (folder, name)
+        for folder, name, _, _ in REPORT_FILES
+        if (folder_of(settings, folder) / name).exists()
+    }
+    assert left == {(f, n) for f, n, _, gone in REPORT_FILES if not gone}
+    with store.session() as session:
+        assert set(session.scalars(select(OutboxRow.key))) == {"digest:baru", "digest:tertunda"}
+    assert (report.reports_removed, report.deleted.messages) == (7, 2)
+    (entry,) = purges(store)
+    assert (entry["report_files_removed"], entry["messages"]) == (7, 2)

@@ -33,6 +33,7 @@ from monitor.store.retention import (
     claim_alerts,
     claim_posts,
     delete_alerts,
+    delete_messages,
     delete_posts,
     delete_runs,
     mark_released,
@@ -49,6 +50,7 @@ CUT = Cutoffs(
     posts_before=NOW - timedelta(days=30),
     dismissed_before=NOW - timedelta(days=90),
     runs_before=NOW - timedelta(days=90),
+    messages_before=NOW - timedelta(days=30),
 )
 
 
@@ -445,3 +447,43 @@ def test_remove_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside"):
         remove_file(tmp_path / "evidence", "../outside.png")
     assert (tmp_path / "outside.png").exists()
+
+
+# (status of an outbox message, days since it was written, deleted by delete_messages)
+MESSAGES = [
+    ("sent", 31, True),
+    ("failed", 31, True),  # given up: nothing sends or reads it again
+    ("sent", 29, False),
+    ("pending", 45, False),  # still to deliver (a long outage): never deleted
+    ("sending", 45, False),  # claimed: a crash before mark_sent releases it later
+]
+
+
+def test_finished_messages_go_after_their_days(store: Store) -> None:
+    with store.session() as session:
+        for number, (status, days, _) in enumerate(MESSAGES):
+            enqueue(session, key=f"digest:{number}", kind="digest", notifier="surel",
+                    subject="Ringkasan", body={"text": "Budi mengajak"}, now=ago(days))  # fmt: skip
+            session.execute(
+                update(OutboxRow).where(OutboxRow.key == f"digest:{number}").values(status=status)
+            )
+    with store.session() as session:
+        found = survey(session, CUT).messages
+        assert (found.count, found.oldest, found.newest) == (2, ago(31), ago(31))
+        assert delete_messages(session, CUT, limit=1) == 1  # batches
+        assert delete_messages(session, CUT, limit=10) == 1
+        assert delete_messages(session, CUT, limit=10) == 0
+        left = set(session.scalars(select(OutboxRow.key)))
+    assert left == {f"digest:{n}" for n, (_, _, gone) in enumerate(MESSAGES) if not gone}
+
+
+def test_the_messages_of_expiring_alerts_are_not_counted_twice(store: Store) -> None:
+    with store.session() as session:
+        rows = Rows(session)
+        gone = rows.alert(rows.post("gone", seen=120), "dismissed", reviewed=100)
+        enqueue(session, key="notice:1", kind="notice", notifier="surel", subject="s",
+                body={}, alert_id=gone.id, now=ago(100))  # fmt: skip
+        session.execute(update(OutboxRow).values(status="sent"))
+    with store.session() as session:
+        found = survey(session, CUT)
+    assert (found.outbox, found.messages.count) == (1, 0)

@@ -27,6 +27,7 @@ from monitor.store import Store
 from monitor.store.alerts import (
     alerts_awaiting_review,
     alerts_raised_between,
+    flagged_version,
     suppressed_notices,
 )
 from monitor.store.coverage import Coverage
@@ -70,6 +71,8 @@ class DigestItem:
     #: the last day to lodge a finding (raised + 7 days) and the calendar days left
     deadline: datetime | None = None
     days_left: int | None = None
+    #: the alert is about an edited version of the post, seen then (``text`` is the edit)
+    edited_seen_at: datetime | None = None
 
     @property
     def segments(self) -> list[tuple[str, bool]]:
@@ -184,7 +187,9 @@ def _item(alert: AlertRow, tz: ZoneInfo, now: datetime) -> DigestItem:
     post = alert.post
     account = post.account
     person = account.person if account else None
-    matches = alert.decision.matches or []
+    version = flagged_version(alert)
+    decision = version.decision
+    matches = decision.matches
     spans = tuple(Span(s[0], s[1], s[2]) for m in matches for s in m.get("spans", []))
     return DigestItem(
         alert_id=alert.id,
@@ -201,16 +206,17 @@ def _item(alert: AlertRow, tz: ZoneInfo, now: datetime) -> DigestItem:
         post_url=post.url,
         posted_at=post.created_at.astimezone(tz),
         raised_at=alert.created_at.astimezone(tz),
-        text=post.text,
+        text=version.text,
         spans=spans,
         rules=tuple(RuleHit(m["rule_id"], m["title"]) for m in matches),
         shared_from=post.shared_from,
-        stage=alert.decision.stage,
-        route=alert.decision.route,
-        score=alert.decision.score,
+        stage=decision.stage,
+        route=decision.route,
+        score=decision.score,
         group_id=alert.group_id,
         deadline=deadline(alert.created_at).astimezone(tz),
         days_left=days_left(alert.created_at, now, tz),
+        edited_seen_at=version.observed_at.astimezone(tz) if version.observed_at else None,
     )
 
 

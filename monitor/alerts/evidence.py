@@ -3,14 +3,16 @@ zip bundle that carries it out of the system.
 
 ``build_view`` reads everything from the database: the post as first collected (text, raw
 payload, its SHA-256 computed again and compared), every later observation (edited with
-its new text, deleted, restored), the account-to-person link, the decision that raised the
-alert (rules with their words, scores, versions, notes), the monitors' screenshots (each
-hashed again on disk), and the alert's history. ``alerts show`` prints it; ``write_bundle``
-writes it as ``alert-<id>-<payload sha256[:12]>.zip``:
+its new text, deleted, restored), which version the alert is about (``flagged``: the text
+first collected, or an edited version), the account-to-person link, the decision that
+raised the alert (on that version: rules with their words, scores, versions, notes), the
+monitors' screenshots (each hashed again on disk), and the alert's history. ``alerts
+show`` prints it; ``write_bundle`` writes it as ``alert-<id>-<payload sha256[:12]>.zip``:
 
     alert.json                 the view as JSON (UTF-8, indent 2)
     payload.txt                the stored payload, byte for byte
-    observations/NN-edited.txt the payload of each later sighting that has one
+    observations/NN-edited.txt the payload of each later sighting that has one (the
+                               alert's ``flagged.file`` when an edited version raised it)
     screenshots/<sha256>.<ext> the monitors' screenshots that still match their hash
     manifest.json              every file above with its size and SHA-256, the generation
                                time, the tool version and who generated it
@@ -44,6 +46,7 @@ from monitor.alerts.lifecycle import AlertNotFound
 from monitor.domain import EmploymentType
 from monitor.labels import PLATFORM, label
 from monitor.store import Store
+from monitor.store.alerts import flagged_version
 from monitor.store.audit import audit, current_actor
 from monitor.store.evidence import evidence_files
 from monitor.store.models import utcnow
@@ -96,6 +99,7 @@ class PostView:
 
 @dataclass(frozen=True)
 class ObservationView:
+    id: int
     kind: str
     observed_at: datetime
     collector: str
@@ -108,6 +112,20 @@ class ObservationView:
         if self.payload is None:
             return None
         return sha256_bytes(self.payload.encode("utf-8")) == self.payload_sha256
+
+
+@dataclass(frozen=True)
+class FlaggedView:
+    """The version of the post the alert is about."""
+
+    #: "first" (the text first collected, ``payload.txt``) or "edited"
+    version: str
+    #: the edited version's ``post_observations.id`` and when it was seen; None: first
+    observation_id: int | None
+    observed_at: datetime | None
+    text: str
+    #: of that version's payload, as recorded
+    payload_sha256: str
 
 
 @dataclass(frozen=True)
@@ -204,7 +222,9 @@ class EvidenceView:
     group_id: int | None
     post: PostView
     observations: list[ObservationView]
+    flagged: FlaggedView
     person: PersonView | None
+    #: the decision on the flagged version (an edit's when the alert is about an edit)
     decision: DecisionView
     files: list[FileView]
     events: list[EventView]
@@ -212,6 +232,14 @@ class EvidenceView:
     @property
     def deadline(self) -> datetime:
         return deadline(self.created_at)
+
+    @property
+    def flagged_file(self) -> str:
+        """The bundle file holding the payload of the version the alert is about."""
+        for number, obs in enumerate(self.observations, 1):
+            if obs.id == self.flagged.observation_id and obs.payload is not None:
+                return observation_file(number, obs.kind)
+        return "payload.txt"
 
     @property
     def problems(self) -> list[str]:
@@ -242,6 +270,7 @@ class EvidenceView:
         if self.person is not None:
             data["person"]["employment_label"] = self.person.employment_label
         data["decision"]["model_version"] = self.decision.model_version
+        data["flagged"]["file"] = self.flagged_file
         return data
 
 
@@ -272,6 +301,11 @@ def _from_row(cls: type[T], row: object, **given: Any) -> T:
     return cls(**values, **given)
 
 
+def observation_file(number: int, kind: str) -> str:
+    """The bundle name of the payload of the ``number``-th later observation (from 1)."""
+    return f"observations/{number:02d}-{kind}.txt"
+
+
 def build_view(session: Session, alert_id: int, *, evidence_dir: Path) -> EvidenceView:
     """Everything about one alert, read from the database and checked again on disk."""
     alert = load_alert(session, alert_id)
@@ -289,6 +323,14 @@ def build_view(session: Session, alert_id: int, *, evidence_dir: Path) -> Eviden
             verified=account.verified,
             active=account.active,
         )
+    version = flagged_version(alert)
+    flagged = FlaggedView(
+        version="edited" if version.edited else "first",
+        observation_id=version.observation_id,
+        observed_at=version.observed_at,
+        text=version.text,
+        payload_sha256=version.payload_sha256,
+    )
     files = []
     for row in evidence_files(session, post.id):
         state, actual = _file_state(evidence_dir / row.path, row.sha256)
@@ -305,8 +347,9 @@ def build_view(session: Session, alert_id: int, *, evidence_dir: Path) -> Eviden
             payload_sha256_now=sha256_bytes(post.payload.encode("utf-8")),
         ),
         observations=[_from_row(ObservationView, o) for o in post_observations(session, post.id)],
+        flagged=flagged,
         person=person,
-        decision=_from_row(DecisionView, alert.decision),
+        decision=_from_row(DecisionView, version.decision),
         files=files,
         events=[_from_row(EventView, e) for e in alert_events(session, alert.id)],
     )
@@ -339,7 +382,7 @@ def _content(view: EvidenceView, evidence_dir: Path, data: dict[str, Any]) -> di
     content = {"alert.json": _json_bytes(data), "payload.txt": view.post.payload.encode("utf-8")}
     for number, obs in enumerate(view.observations, 1):
         if obs.payload is not None:
-            content[f"observations/{number:02d}-{obs.kind}.txt"] = obs.payload.encode("utf-8")
+            content[observation_file(number, obs.kind)] = obs.payload.encode("utf-8")
     for file in view.files:
         if file.state != "ok":
             continue
@@ -350,7 +393,7 @@ def _content(view: EvidenceView, evidence_dir: Path, data: dict[str, Any]) -> di
 
 
 def _readme(
-    view: EvidenceView, name: str, manifest_sha256: str, generated: str, actor: str
+    view: EvidenceView, name: str, manifest_sha256: str, generated: str, actor: str, tz: ZoneInfo
 ) -> bytes:
     post = view.post
     lines = [
@@ -367,6 +410,7 @@ def _readme(
         "  manifest.json  daftar setiap berkas di atas dengan ukuran dan SHA-256",
         "  SHA256SUMS     hash yang sama, ditambah hash manifest.json, untuk sha256sum -c",
         "",
+        *_flagged_lines(view, tz),
         f"SHA-256 manifest.json: {manifest_sha256}",
         "",
         "Cara memeriksa keutuhan (Linux/macOS; di Windows: certutil -hashfile BERKAS SHA256):",
@@ -379,10 +423,28 @@ def _readme(
         "  4. SHA-256 payload.txt harus sama dengan post.payload_sha256 di alert.json:",
         "     hash yang dicatat saat unggahan pertama kali diambil.",
     ]
+    if view.flagged.version == "edited":
+        lines += [
+            f"  5. SHA-256 {view.flagged_file} harus sama dengan flagged.payload_sha256 di",
+            "     alert.json: hash versi suntingan yang ditandai, dicatat saat terlihat.",
+        ]
     if view.problems:
         lines += ["", "PERINGATAN: bukti berikut tidak lagi cocok dengan hash tercatatnya:"]
         lines += [f"  - {problem}" for problem in view.problems]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _flagged_lines(view: EvidenceView, tz: ZoneInfo) -> list[str]:
+    """In Indonesian: which version of the post the alert is about."""
+    if view.flagged.version != "edited":
+        return ["Peringatan ini tentang teks unggahan yang pertama diambil (payload.txt).", ""]
+    seen = _jsonable(view.flagged.observed_at, tz)
+    return [
+        "Peringatan ini tentang VERSI SUNTINGAN unggahan, bukan teks pertamanya:",
+        f"  {view.flagged_file} (pengamatan #{view.flagged.observation_id}, terlihat {seen}),",
+        f"  SHA-256 {view.flagged.payload_sha256}. payload.txt adalah teks pertama.",
+        "",
+    ]
 
 
 def _entry(name: str, stamp: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
@@ -414,6 +476,12 @@ def bundle_bytes(
             "post_id": view.post.post_id,
             "payload_sha256": view.post.payload_sha256,
         },
+        "flagged": {
+            "version": view.flagged.version,
+            "observation_id": view.flagged.observation_id,
+            "payload_sha256": view.flagged.payload_sha256,
+            "file": view.flagged_file,
+        },
         "generated_at": local.isoformat(),
         "generated_by": actor,
         "tool": {"name": "asn-monitor", "version": __version__},
@@ -426,7 +494,7 @@ def bundle_bytes(
         "\n".join([*sums, f"{manifest_sha256}  manifest.json"]) + "\n"
     ).encode()
     generated = local.strftime("%Y-%m-%d %H.%M.%S %Z")
-    readme = _readme(view, bundle_name(view), manifest_sha256, generated, actor)
+    readme = _readme(view, bundle_name(view), manifest_sha256, generated, actor, tz)
     content["README.txt"] = readme
     stamp = (max(local.year, 1980), local.month, local.day, local.hour, local.minute, local.second)
     buffer = io.BytesIO()

@@ -2,7 +2,8 @@
 
 A confirmed (or escalated) alert is labelled with the reviewer's label, else the alert's category; a
 dismissed alert with the reviewer's label, else ``dismissed_as`` (political_neutral by
-default: most dismissals are political talk that is not partisan). Rows are in the
+default: most dismissals are political talk that is not partisan). The text is the one the
+alert is about (an edited version's when an edit raised it). Rows are in the
 labelled-data format (``data/labelled/*.jsonl``) and in the post format, so they can be
 fed to ``asn-monitor model train`` directly.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from monitor.model.labels import LABELS
 from monitor.store import Store
+from monitor.store.alerts import flagged_version
 from monitor.store.models import AlertRow
 
 
@@ -46,7 +48,7 @@ def feedback_rows(
     query = (
         select(AlertRow)
         .where(AlertRow.status.in_(("confirmed", "dismissed", "escalated")))
-        .options(joinedload(AlertRow.post))
+        .options(joinedload(AlertRow.post), joinedload(AlertRow.decision))
         .order_by(AlertRow.id)
     )
     if since is not None:
@@ -58,7 +60,7 @@ def feedback_rows(
                 "id": post.post_id,
                 "platform": post.platform,
                 "author": post.author,
-                "text": post.text,
+                "text": flagged_version(alert).text,  # the edited version's, if it flagged
                 "created_at": post.created_at.isoformat(),
                 "shared_from": post.shared_from,
                 "label": _label(alert, dismissed_as),

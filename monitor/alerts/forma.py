@@ -30,6 +30,7 @@ from monitor.domain import EmploymentType
 from monitor.labels import CATEGORY, STAGE, label
 from monitor.settings import FormASettings
 from monitor.store import Store
+from monitor.store.alerts import flagged_version
 from monitor.store.evidence import evidence_files
 from monitor.store.models import (
     AccountRow,
@@ -151,6 +152,11 @@ class Finding:
     group_id: int | None
     deadline: datetime
     days_left: int
+    #: the alert is about an edited version (``text``) seen then, with its payload hash;
+    #: ``first_text`` is the text first collected
+    edited_seen_at: datetime | None = None
+    edited_payload_sha256: str | None = None
+    first_text: str | None = None
 
     @property
     def destination(self) -> str:
@@ -293,7 +299,8 @@ def _finding(
     rule_bases: Mapping[str, Sequence[str]],
 ) -> Finding:
     post = alert.post
-    decision = alert.decision
+    version = flagged_version(alert)
+    decision = version.decision
     category = alert.category or decision.category or ""
     route = finding_route(decision.route, category)
     rules = _rules(decision.matches or [], rule_bases)
@@ -315,7 +322,7 @@ def _finding(
         posted_at=post.created_at.astimezone(tz),
         raised_at=alert.created_at.astimezone(tz),
         terlapor=_terlapor(post),
-        text=post.text,
+        text=version.text,
         shared_from=post.shared_from,
         changes=_changes(session, post.id, tz),
         payload_sha256=post.payload_sha256,
@@ -336,6 +343,9 @@ def _finding(
         group_id=alert.group_id if alert.group_id not in (None, alert.id) else None,
         deadline=deadline(alert.created_at).astimezone(tz),
         days_left=days_left(alert.created_at, now, tz),
+        edited_seen_at=version.observed_at.astimezone(tz) if version.observed_at else None,
+        edited_payload_sha256=version.payload_sha256 if version.edited else None,
+        first_text=post.text if version.edited else None,
     )
 
 

@@ -2,11 +2,12 @@
 one item for the reviewer, not ten.
 
 Alerts stay one per post; near-duplicates share ``alerts.group_id`` (the id of the first
-alert of the group). Two posts are near-duplicates when they repost the same post (the URL
-in ``shared_from``) or when the word 3-shingles of their normalised texts (links, mentions
-and punctuation removed, case folded) overlap by at least ``threshold`` of the shorter
-text's shingles. Very short texts (under five words) group only when identical. Only alerts
-raised within ``window`` of each other are compared.
+alert of the group). The text compared is the one the alert is about (an edited
+version's when the alert names one). Two posts are near-duplicates when they repost the
+same post (the URL in ``shared_from``) or when the word 3-shingles of their normalised
+texts (links, mentions and punctuation removed, case folded) overlap by at least
+``threshold`` of the shorter text's shingles. Very short texts (under five words) group
+only when identical. Only alerts raised within ``window`` of each other are compared.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from monitor.store.models import AlertRow, PostRow
+from monitor.store.alerts import flagged_version
+from monitor.store.models import AlertRow, PostObservationRow, PostRow
 
 WINDOW = timedelta(days=7)
 THRESHOLD = 0.6
@@ -90,9 +92,11 @@ def assign_groups(
     if not alerts:
         return 0
     new_ids = {a.id for a in alerts}
+    flagged_text = func.coalesce(PostObservationRow.text, PostRow.text)  # the edit's, if any
     rows = session.execute(
-        select(AlertRow.id, AlertRow.group_id, PostRow.text, PostRow.shared_from)
+        select(AlertRow.id, AlertRow.group_id, flagged_text, PostRow.shared_from)
         .join(PostRow, PostRow.id == AlertRow.post_id)
+        .outerjoin(PostObservationRow, PostObservationRow.id == AlertRow.observation_id)
         .where(AlertRow.created_at >= now - window)
         .order_by(AlertRow.id.desc())
         .limit(limit + len(new_ids))
@@ -114,7 +118,8 @@ def assign_groups(
         remember(candidate)
     joined = 0
     for alert in sorted(alerts, key=lambda a: a.id):
-        mine = _Candidate(alert.id, None, alert.post.text, alert.post.shared_from, alert)
+        text = flagged_version(alert).text
+        mine = _Candidate(alert.id, None, text, alert.post.shared_from, alert)
         match = _best_match(mine, index, prints, sources, threshold)
         if match is not None:
             if match.group_id is None:

@@ -30,6 +30,7 @@ from monitor.errors import MonitorError
 from monitor.labels import CATEGORY, STATUS, label
 from monitor.model.labels import LABELS, VIOLATIONS
 from monitor.store import Store
+from monitor.store.alerts import flagged_version
 from monitor.store.audit import audit, current_actor
 from monitor.store.models import AlertRow, utcnow
 from monitor.store.reviews import add_event, latest_event, load_alert, update_if_status
@@ -304,7 +305,7 @@ def _reopen(alert: AlertRow, request: Reopen) -> tuple[dict[str, Any], dict[str,
         "review_label": None,
         "dismiss_reason": None,
         # the detector's category again; the reviewer's correction stays in the history
-        "category": alert.decision.category,
+        "category": flagged_version(alert).decision.category,
     }
     return values, {"previous": previous}
 

@@ -22,6 +22,7 @@ from monitor.alerts.digest import long_date
 from monitor.alerts.notifiers.base import Message
 from monitor.domain import severity_rank
 from monitor.labels import CATEGORY, PLATFORM, SEVERITY, label
+from monitor.store.alerts import flagged_version
 from monitor.store.models import AlertRow, NoticeRow
 from monitor.store.outbox import enqueue
 
@@ -38,7 +39,7 @@ def _when(value: datetime, tz: ZoneInfo) -> str:
 
 
 def _rule_id(alert: AlertRow) -> str:
-    matches = alert.decision.matches or []
+    matches = flagged_version(alert).decision.matches
     return str(matches[0]["rule_id"]) if matches else f"model:{alert.category or '-'}"
 
 
@@ -53,7 +54,8 @@ def render_notice(alert: AlertRow, tz: ZoneInfo) -> Message:
     platform = label(PLATFORM, post.platform)
     handle = account.handle if account is not None else post.author
     subject = f"[{severity}] {category}: {who}, {platform} {handle}"
-    rules = "; ".join(f"{m['rule_id']} ({m['title']})" for m in alert.decision.matches or [])
+    version = flagged_version(alert)
+    rules = "; ".join(f"{m['rule_id']} ({m['title']})" for m in version.decision.matches)
     lines = [
         f"Peringatan #{alert.id}: {category}, tingkat {severity}.",
         f"Orang: {who}" + (f", {person.position}" if person and person.position else ""),
@@ -66,9 +68,14 @@ def render_notice(alert: AlertRow, tz: ZoneInfo) -> Message:
         lines.append(f"Membagikan dari: {post.shared_from}")
     if rules:
         lines.append(f"Aturan: {rules}")
+    if version.observed_at is not None:
+        lines.append(
+            f"Disunting: teks di bawah adalah versi suntingan yang terlihat "
+            f"{_when(version.observed_at, tz)}; teks pertama ada di bukti lengkap."
+        )
     lines += [
         "",
-        *(f"> {line}" for line in post.text.splitlines() or [""]),
+        *(f"> {line}" for line in version.text.splitlines() or [""]),
         "",
         f"Batas penyampaian temuan: {_when(deadline(alert.created_at), tz)} (7 hari sejak "
         "diketahui, UU 10/2016 Ps. 134).",

@@ -245,6 +245,12 @@ def describe(view: EvidenceView, tz: ZoneInfo, now: datetime, *, full: bool = Fa
         + (f" ({left}; {DEADLINE_BASIS})" if view.status in OPEN_STATUSES else ""),
         f"  tahapan/jalur: {label(STAGE, decision.stage)}; {label(ROUTE, decision.route)}",
     ]
+    flagged = view.flagged
+    if flagged.version == "edited":
+        lines.append(
+            f"  tentang      : VERSI SUNTINGAN yang terlihat {_when(flagged.observed_at, tz)} "
+            f"(pengamatan #{flagged.observation_id}), bukan teks pertama"
+        )
     if view.group_id is not None and view.group_id != view.alert_id:
         lines.append(f"  kelompok     : unggahan serupa, peringatan pertama #{view.group_id}")
     if view.reviewer:
@@ -276,10 +282,19 @@ def describe(view: EvidenceView, tz: ZoneInfo, now: datetime, *, full: bool = Fa
         lines.append(f"  DIHAPUS      : {_when(post.deleted_at, tz)} (bukti tetap tersimpan)")
     if post.shared_from:
         lines.append(f"  dibagikan dari: {post.shared_from}")
-    lines += [
-        "  teks (kata yang cocok dalam [ ]):",
-        *_quote(_highlight(post.text, decision.matches)),
-    ]
+    if flagged.version == "edited":
+        lines += [
+            f"  teks yang ditandai: versi suntingan yang terlihat {_when(flagged.observed_at, tz)}"
+            " (kata yang cocok dalam [ ]):",
+            *_quote(_highlight(flagged.text, decision.matches)),
+            f"  teks pertama (diambil {_when(post.first_seen, tz)}; bukan yang ditandai):",
+            *_quote(post.text),
+        ]
+    else:
+        lines += [
+            "  teks (kata yang cocok dalam [ ]):",
+            *_quote(_highlight(post.text, decision.matches)),
+        ]
     payload = post.payload
     if not full and len(payload) > _PAYLOAD_PREVIEW:
         rest = len(payload) - _PAYLOAD_PREVIEW
@@ -289,9 +304,13 @@ def describe(view: EvidenceView, tz: ZoneInfo, now: datetime, *, full: bool = Fa
         lines += ["", "Pengamatan berikutnya"]
         kinds = {"edited": "disunting", "deleted": "dihapus pemiliknya", "restored": "muncul lagi"}
         for obs in view.observations:
+            mark = ", yang ditandai" if obs.id == flagged.observation_id else ""
             lines.append(
-                f"  {_when(obs.observed_at, tz)} {label(kinds, obs.kind)} ({obs.collector})"
+                f"  {_when(obs.observed_at, tz)} {label(kinds, obs.kind)} ({obs.collector}{mark})"
             )
+            if mark and obs.payload_sha256 is not None:
+                intact = "cocok" if obs.payload_intact else "TIDAK COCOK"
+                lines.append(f"    SHA-256 {obs.payload_sha256} ({intact})")
             if obs.text is not None:
                 lines += _quote(obs.text)
     lines += ["", "Terlapor"]

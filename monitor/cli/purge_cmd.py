@@ -121,7 +121,9 @@ def purge_cmd(ctx: Context, dry_run: bool) -> None:
         "(sampai dilepas: asn-monitor release ID --note ...)"
     )
     click.echo(f"  {found.awaiting_review} peringatan baru menunggu tinjauan")
-    click.echo(f"  {found.undecided} unggahan lama yang belum diperiksa deteksi")
+    click.echo(
+        f"  {found.undecided} unggahan lama (atau suntingannya) yang belum diperiksa deteksi"
+    )
     click.echo("  log audit (tidak pernah dihapus)")
     if dry_run:
         return

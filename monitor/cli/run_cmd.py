@@ -94,6 +94,11 @@ def run_cmd(ctx: Context, once: bool, force: bool) -> None:
         click.echo(f"{c.instance}: " + ", ".join(parts))
     d = report.detected
     click.echo(f"deteksi: {d.decided} unggahan diputuskan, {d.flagged} peringatan baru")
+    if d.edits_decided:
+        click.echo(
+            f"deteksi suntingan: {d.edits_decided} versi suntingan diputuskan, "
+            f"{d.edits_flagged} peringatan baru"
+        )
     if notifiers:
         echo_delivery(deliver(ctx.store, notifiers, settings))
 

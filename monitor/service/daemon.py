@@ -130,7 +130,20 @@ class Daemon:
         self.metrics.record_detection(raised, decided=report.decided)
         if report.decided:
             logger.info("detected: {} posts decided, {} alerts", report.decided, report.flagged)
-            systemd.status(f"deteksi: {report.decided} diputuskan, {report.flagged} peringatan")
+        if report.edits_decided:
+            logger.info(
+                "detected: {} edited versions decided, {} alerts",
+                report.edits_decided,
+                report.edits_flagged,
+            )
+        if report.decided or report.edits_decided:
+            status = f"deteksi: {report.decided} diputuskan, {report.flagged} peringatan"
+            if report.edits_decided:
+                status += (
+                    f"; suntingan: {report.edits_decided} diputuskan, "
+                    f"{report.edits_flagged} peringatan"
+                )
+            systemd.status(status)
 
     def deliver(self) -> None:
         report = deliver(self.store, self.notifiers, self.settings)

@@ -110,9 +110,13 @@ class PostRow(Base):
 
 
 class PostObservationRow(Base):
-    """A later sighting that differs from the first: ``edited``, ``deleted``, ``restored``."""
+    """A later sighting that differs from the first: ``edited``, ``deleted``, ``restored``.
+
+    An ``edited`` sighting is decided like a new post: ``decided_at`` is set (with the
+    decision in ``decision``) once detection has looked at its text; NULL means pending."""
 
     __tablename__ = "post_observations"
+    __table_args__ = (Index("ix_post_observations_pending", "kind", "decided_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
@@ -122,6 +126,13 @@ class PostObservationRow(Base):
     payload: Mapped[str | None] = mapped_column(Text)
     payload_sha256: Mapped[str | None] = mapped_column(String(64))
     collector: Mapped[str] = mapped_column(String(100))
+    #: when detection decided this version (``edited`` only); NULL: not yet
+    decided_at: Mapped[datetime | None] = mapped_column()
+    #: the decision on this version, with the fields of a ``DecisionRow`` (flagged,
+    #: category, severity, score, matches, scores, versions, stage, route, notes)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+    post: Mapped[PostRow] = relationship()
 
 
 class CollectionRunRow(Base):
@@ -234,7 +245,11 @@ class DecisionRow(Base):
 
 
 class AlertRow(Base):
-    """One alert per post; status: new, confirmed, dismissed, escalated."""
+    """One alert per post; status: new, confirmed, dismissed, escalated.
+
+    ``observation_id`` set: the alert is about that edited version of the post (its text
+    and its ``decision``); ``decision_id`` is then still the post's first decision. Use
+    ``monitor.store.alerts.flagged_version`` for the text and decision an alert is about."""
 
     __tablename__ = "alerts"
 
@@ -262,9 +277,16 @@ class AlertRow(Base):
     #: a confirmed alert's evidence is kept until an operator releases it (retention)
     released_at: Mapped[datetime | None] = mapped_column()
     released_by: Mapped[str | None] = mapped_column(String(200))
+    #: the edited version this alert is about; NULL: the text first collected
+    observation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post_observations.id"), index=True
+    )
 
     post: Mapped[PostRow] = relationship()
     decision: Mapped[DecisionRow] = relationship()
+    #: loaded with the alert (a join on the primary key), so that whatever shows an alert
+    #: has the version it is about without remembering to ask for it
+    observation: Mapped[PostObservationRow | None] = relationship(lazy="joined")
 
 
 class AlertEventRow(Base):

@@ -7,7 +7,7 @@ only moves ``last_seen``, and a changed text is recorded as an ``edited`` observ
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -193,6 +193,39 @@ def pending_posts(session: Session, limit: int) -> list[PostRow]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def pending_edits(session: Session, limit: int) -> list[PostObservationRow]:
+    """Edited versions detection has not decided yet, oldest id first, with their posts
+    (account and person loaded). Only versions of posts whose first text is decided: the
+    first text is decided first, so an alert is about the earliest version that flags."""
+    query = (
+        select(PostObservationRow)
+        .options(
+            joinedload(PostObservationRow.post)
+            .joinedload(PostRow.account)
+            .joinedload(AccountRow.person)
+        )
+        .where(
+            PostObservationRow.kind == "edited",
+            PostObservationRow.decided_at.is_(None),
+            exists().where(DecisionRow.post_id == PostObservationRow.post_id),
+        )
+        .order_by(PostObservationRow.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def to_edited_post(observation: PostObservationRow) -> Post:
+    """The domain view of an edited version: the post with the edit's text and payload
+    (so its ``sha256`` is the edit's). Other fields are the post's as first collected."""
+    post = to_post(observation.post)
+    return replace(
+        post,
+        text=observation.text if observation.text is not None else post.text,
+        payload=observation.payload if observation.payload is not None else post.payload,
+    )
 
 
 def to_post(row: PostRow) -> Post:

@@ -18,8 +18,9 @@ from ``retention:`` in the configuration):
   a window or an alert from being sent twice).
 
 What stays: new alerts (a person has yet to look), confirmed and escalated alerts until
-they are released, posts not yet decided (detection has not looked at them; they are
-counted so that a stuck detector shows), the audit log (append-only, never purged),
+they are released, posts not yet decided or with an edited version not yet decided
+(detection has not looked at them, and an edit may still raise an alert; undecided posts
+are counted so that a stuck detector shows), the audit log (append-only, never purged),
 persons and accounts (the watchlist), cursors, account and collector states (one row per
 account or collector, operational, no post content), digests and the job ledger.
 
@@ -100,11 +101,21 @@ class Cutoffs:
 # -- what is past its time -----------------------------------------------------------------
 
 
+def _undecided() -> ColumnElement[bool]:
+    """The post, or an edited version of it, has not been decided yet."""
+    edit_pending = exists().where(
+        PostObservationRow.post_id == PostRow.id,
+        PostObservationRow.kind == "edited",
+        PostObservationRow.decided_at.is_(None),
+    )
+    return or_(~exists().where(DecisionRow.post_id == PostRow.id), edit_pending)
+
+
 def expired_posts(cut: Cutoffs) -> ColumnElement[bool]:
-    """Posts decided, without an alert, first collected before the cut-off."""
-    decided = exists().where(DecisionRow.post_id == PostRow.id)
+    """Posts decided, every edited version of them decided too, without an alert, first
+    collected before the cut-off (an edit not decided yet may still raise one)."""
     alerted = exists().where(AlertRow.post_id == PostRow.id)
-    return and_(PostRow.first_seen < cut.posts_before, decided, ~alerted)
+    return and_(PostRow.first_seen < cut.posts_before, ~_undecided(), ~alerted)
 
 
 def dismissed_alerts(cut: Cutoffs) -> ColumnElement[bool]:
@@ -192,10 +203,7 @@ def survey(session: Session, cut: Cutoffs) -> Survey:
     shared_with_kept = exists().where(
         other.sha256 == EvidenceFileRow.sha256, other.post_id.not_in(doomed)
     )
-    undecided = and_(
-        PostRow.first_seen < cut.posts_before,
-        ~exists().where(DecisionRow.post_id == PostRow.id),
-    )
+    undecided = and_(PostRow.first_seen < cut.posts_before, _undecided())
 
     def rows(model: Any, where: ColumnElement[bool]) -> int:
         return _count(session, select(func.count()).select_from(model).where(where))

@@ -85,7 +85,7 @@ Yang akan dihapus:
 Disimpan:
   1 peringatan dikonfirmasi/diteruskan (sampai dilepas: asn-monitor release ID --note ...)
   1 peringatan baru menunggu tinjauan
-  0 unggahan lama yang belum diperiksa deteksi
+  0 unggahan lama (atau suntingannya) yang belum diperiksa deteksi
   log audit (tidak pernah dihapus)
 """
 

@@ -202,6 +202,40 @@ def test_the_survey_counts_what_the_table_deletes(store: Store) -> None:
     assert found.runs.count == 0
 
 
+#: (key, the post's later sightings) -> purged: a post whose edited version detection has
+#: not decided yet stays (the edit may still raise an alert); deleted or restored
+#: sightings are never decided and keep nothing back
+EDITS = [
+    ("no-sightings", [], True),
+    ("edit-decided", [("edited", True)], True),
+    ("edit-pending", [("edited", False)], False),
+    ("one-of-two-edits-pending", [("edited", True), ("edited", False)], False),
+    ("deleted-then-restored", [("deleted", False), ("restored", False)], True),
+]
+
+
+def test_a_post_with_an_edit_not_decided_yet_is_kept(store: Store) -> None:
+    with store.session() as session:
+        rows = Rows(session)
+        for key, sightings, _ in EDITS:
+            post = rows.post(key, seen=31)
+            for kind, decided in sightings:
+                session.add(
+                    PostObservationRow(
+                        post_id=post.id,
+                        kind=kind,
+                        collector="uji",
+                        decided_at=NOW if decided else None,
+                    )
+                )
+    with store.session() as session:
+        found = survey(session, CUT)
+    assert found.posts.count == sum(1 for *_, purged in EDITS if purged)
+    assert found.undecided == sum(1 for *_, purged in EDITS if not purged)
+    purge_once(store)
+    assert post_keys(store) == {key for key, _, purged in EDITS if not purged}
+
+
 def test_a_survey_changes_nothing(store: Store) -> None:
     build(store, TABLE)
     with store.session() as session:
@@ -225,7 +259,9 @@ def test_children_go_with_their_alert_and_post(store: Store) -> None:
             enqueue(session, key=f"notice:{alert.id}", kind="notice", notifier="surel",
                     subject="s", body={}, alert_id=alert.id, now=NOW)  # fmt: skip
         for post_id in (gone.post_id, kept.post_id, quiet.id):
-            session.add(PostObservationRow(post_id=post_id, kind="edited", collector="uji"))
+            session.add(  # an edit detection has decided: it keeps nothing back
+                PostObservationRow(post_id=post_id, kind="edited", collector="uji", decided_at=NOW)
+            )
             session.add(
                 EvidenceFileRow(
                     post_id=post_id, kind="screenshot", path=f"p/{post_id}", sha256=f"{post_id}",

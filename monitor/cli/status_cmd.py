@@ -24,14 +24,15 @@ def _when(ctx: Context, value: datetime | None) -> str:
 @click.pass_obj
 def status_cmd(ctx: Context) -> None:
     """Keadaan pemantauan: pengumpulan terakhir dan galatnya, kotak keluar (ringkasan dan
-    pemberitahuan yang belum terkirim), ringkasan terakhir, peringatan menunggu tinjauan,
-    dan cakupan akun."""
+    pemberitahuan yang belum terkirim), ringkasan terakhir, antrean deteksi, peringatan
+    menunggu tinjauan, dan cakupan akun."""
     from monitor.alerts.deadline import overdue_cutoff
     from monitor.alerts.schedule import next_send_time
     from monitor.service.components import build_collectors
     from monitor.service.coverage import coverage_report
     from monitor.service.digests import last_sent_end
     from monitor.store.outbox import summary
+    from monitor.store.posts import detection_backlog
 
     settings, doc = ctx.loaded
     try:
@@ -66,6 +67,7 @@ def status_cmd(ctx: Context) -> None:
             .limit(5)
         ).all()
         outbox = summary(session)
+        waiting_posts, waiting_edits = detection_backlog(session)
         awaiting = session.scalar(
             select(func.count()).select_from(AlertRow).where(AlertRow.status == "new")
         )
@@ -92,6 +94,10 @@ def status_cmd(ctx: Context) -> None:
     upcoming = next_send_time(now, settings.digest.time, settings.tz)
     click.echo(
         f"Ringkasan: terakhir mencakup sampai {_when(ctx, last)}; berikutnya {_when(ctx, upcoming)}"
+    )
+    click.echo(
+        f"Antrean deteksi: {waiting_posts} unggahan, {waiting_edits} versi suntingan "
+        "belum diperiksa"
     )
     click.echo(
         f"Peringatan menunggu tinjauan: {awaiting}"

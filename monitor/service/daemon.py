@@ -127,7 +127,7 @@ class Daemon:
             on_alerts=on_alerts,
             stop=self.stop,
         )
-        self.metrics.record_detection(raised, decided=report.decided)
+        self.metrics.record_detection(raised, decided=report.decided + report.edits_decided)
         if report.decided:
             logger.info("detected: {} posts decided, {} alerts", report.decided, report.flagged)
         if report.edits_decided:

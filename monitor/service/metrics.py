@@ -12,7 +12,7 @@ tests can build several side by side.
     asn_monitor_posts_collected_total{collector}      new posts stored
     asn_monitor_polls_total{collector,status}         account polls, status ok or failed
     asn_monitor_alerts_raised_total{severity}         alerts raised
-    asn_monitor_posts_decided_total                   posts the detector decided
+    asn_monitor_posts_decided_total                   posts (and edited versions) decided
     asn_monitor_job_runs_total{job,status}            job runs, status ok or failed
     asn_monitor_job_last_success_timestamp_seconds{job}
     asn_monitor_outbox_messages{status}               pending, sending, sent, failed

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -183,16 +183,38 @@ def set_cursor(
         row.updated_at = now or utcnow()
 
 
+def _post_pending() -> ColumnElement[bool]:
+    return ~exists().where(DecisionRow.post_id == PostRow.id)
+
+
+def _edit_pending() -> ColumnElement[bool]:
+    return and_(
+        PostObservationRow.kind == "edited",
+        PostObservationRow.decided_at.is_(None),
+        exists().where(DecisionRow.post_id == PostObservationRow.post_id),
+    )
+
+
 def pending_posts(session: Session, limit: int) -> list[PostRow]:
     """Posts no decision has been made on yet, oldest first."""
     query = (
         select(PostRow)
         .options(joinedload(PostRow.account).joinedload(AccountRow.person))
-        .where(~exists().where(DecisionRow.post_id == PostRow.id))
+        .where(_post_pending())
         .order_by(PostRow.id)
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def detection_backlog(session: Session) -> tuple[int, int]:
+    """How many posts, and edited versions of decided posts, detection has yet to decide
+    (a backlog that keeps growing means detection is stuck)."""
+    posts = session.scalar(select(func.count()).select_from(PostRow).where(_post_pending()))
+    edits = session.scalar(
+        select(func.count()).select_from(PostObservationRow).where(_edit_pending())
+    )
+    return int(posts or 0), int(edits or 0)
 
 
 def pending_edits(session: Session, limit: int) -> list[PostObservationRow]:
@@ -206,11 +228,7 @@ def pending_edits(session: Session, limit: int) -> list[PostObservationRow]:
             .joinedload(PostRow.account)
             .joinedload(AccountRow.person)
         )
-        .where(
-            PostObservationRow.kind == "edited",
-            PostObservationRow.decided_at.is_(None),
-            exists().where(DecisionRow.post_id == PostObservationRow.post_id),
-        )
+        .where(_edit_pending())
         .order_by(PostObservationRow.id)
         .limit(limit)
     )

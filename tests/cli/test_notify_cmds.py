@@ -74,6 +74,7 @@ def test_send_the_due_digest_once_and_retry_the_failed_webhook(
     assert status.returncode == 0, status.stderr
     assert "Kotak keluar: 1 menunggu" in status.stdout
     assert "hook" in status.stdout and "503" in status.stdout
+    assert "Antrean deteksi: 0 unggahan, 0 versi suntingan belum diperiksa" in status.stdout
     assert "Peringatan menunggu tinjauan: 2" in status.stdout
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from monitor.domain import Account, EmploymentType, Person, Post, sha256_text
 from monitor.store import Store
-from monitor.store.models import PostObservationRow, PostRow
+from monitor.store.models import DecisionRow, PostObservationRow, PostRow
 from monitor.store.people import upsert_account, upsert_person
-from monitor.store.posts import get_cursor, pending_posts, set_cursor, store_posts
+from monitor.store.posts import (
+    detection_backlog,
+    get_cursor,
+    pending_posts,
+    set_cursor,
+    store_posts,
+)
 
 T0 = datetime(2024, 10, 1, 1, 0, tzinfo=UTC)
 
@@ -121,3 +128,34 @@ def test_pending_posts_are_oldest_first_and_limited(store: Store) -> None:
     with store.session() as session:
         pending = pending_posts(session, 3)
     assert [p.post_id for p in pending] == ["0", "1", "2"]
+
+
+# (posts: id -> texts seen in order, post ids decided, edits decided) -> backlog
+BACKLOG = [
+    ({"1": ["asli"]}, set(), False, (1, 0)),
+    ({"1": ["asli"]}, {"1"}, False, (0, 0)),
+    ({"1": ["asli", "diedit"]}, set(), False, (1, 0)),  # the first text is decided first
+    ({"1": ["asli", "diedit"]}, {"1"}, False, (0, 1)),
+    ({"1": ["asli", "diedit", "lagi"], "2": ["dua"]}, {"1"}, False, (1, 2)),
+    ({"1": ["asli", "diedit"]}, {"1"}, True, (0, 0)),
+]
+
+
+@pytest.mark.parametrize(("texts", "decided", "edits_decided", "expected"), BACKLOG)
+def test_the_detection_backlog_counts_posts_and_edits(
+    store: Store,
+    texts: dict[str, list[str]],
+    decided: set[str],
+    edits_decided: bool,
+    expected: tuple[int, int],
+) -> None:
+    for post_id, versions in texts.items():
+        for text in versions:
+            save(store, [make_post(post_id, text)])
+    with store.session() as session:
+        for row in session.scalars(select(PostRow).where(PostRow.post_id.in_(decided))):
+            session.add(DecisionRow(post_id=row.id, decided_at=T0, flagged=False))
+        if edits_decided:
+            session.execute(update(PostObservationRow).values(decided_at=T0))
+    with store.session() as session:
+        assert detection_backlog(session) == expected

@@ -7,6 +7,16 @@ the pages and yields oldest first. The cursor is JSON holding the user id, the u
 was resolved from and the newest tweet id stored, so the lookup is not repeated; a bare
 tweet id (an older cursor) is accepted too.
 
+No tweet is skipped when an account posted more than ``max_pages`` pages since the last
+poll: the poll stores the newest pages and the cursor records the range it could not read
+as a *gap* (``gaps``: pairs of tweet ids, exclusive). Each later poll first walks the
+oldest gap (``since_id`` and ``until_id``, up to ``max_pages`` again), shrinking or closing
+it, then reads what is new. The cursor of every post yielded covers only what is stored up
+to it, so a crash in between re-reads (the store ignores duplicates) and loses nothing. X
+serves only the 3,200 most recent tweets of a timeline; a gap older than that comes back
+empty and is closed with a warning. A gap whose walk finds no tweet is closed by the
+cursor of the next tweet stored (until then it is walked again: one request, no reads).
+
 X bills per tweet read: every tweet returned is a read (``Listing.reads`` for a re-scan; for
 a poll, the posts yielded), and ``cost_per_read()`` turns reads into an estimate in US
 dollars. The bearer token is read from the environment variable ``token_env`` at request
@@ -87,11 +97,18 @@ class XApiSettings(BaseModel):
         return value
 
 
+Gap = tuple[str, str]
+#: the most gaps a cursor keeps (the oldest are given up, with a warning)
+MAX_GAPS = 20
+
+
 @dataclass(frozen=True)
 class _Cursor:
     user_id: str | None = None
     username: str | None = None
     since_id: str | None = None
+    #: (after, before): tweets with ids strictly between were not read yet; oldest first
+    gaps: tuple[Gap, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,13 +235,29 @@ def read_cursor(cursor: str | None) -> _Cursor:
             data.get("user_id"),
             username if isinstance(username, str) else None,
             data.get("since_id"),
+            _read_gaps(data.get("gaps"), cursor),
         )
     logger.warning("x_api: unreadable cursor {!r}; polling as if for the first time", cursor)
     return _Cursor()
 
 
-def _cursor_text(user_id: str, username: str, since_id: str) -> str:
-    return json.dumps({"user_id": user_id, "username": username, "since_id": since_id})
+def _read_gaps(value: Any, cursor: str) -> tuple[Gap, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list) and all(
+        isinstance(g, list) and len(g) == 2 and all(_is_id(i) for i in g) for g in value
+    ):
+        return tuple((str(a), str(b)) for a, b in value)
+    logger.warning("x_api: unreadable gaps in cursor {!r}; they are not walked", cursor)
+    return ()
+
+
+def _cursor_text(user_id: str, username: str, since_id: str, gaps: Iterable[Gap] = ()) -> str:
+    data: dict[str, Any] = {"user_id": user_id, "username": username, "since_id": since_id}
+    listed = [list(g) for g in gaps]
+    if listed:
+        data["gaps"] = listed
+    return json.dumps(data)
 
 
 class XApiCollector(Collector):
@@ -475,6 +508,25 @@ class XApiCollector(Collector):
             user = (state.user_id, state.username or username)
         else:
             user = self._lookup(username, auth, what)
+        gaps = list(state.gaps)  # after the fill below: the unread ranges older than since_id
+        filled: list[Post] = []
+        if state.since_id and gaps:  # the oldest range an earlier poll could not read
+            after, before = gaps[0]
+            query = {**self._params(), "since_id": after, "until_id": before}
+            walk = self._timeline(account, user, query, auth, what)
+            filled = walk.posts
+            if not walk.finished:
+                gaps[0] = (after, walk.posts[0].post_id)
+            else:
+                gaps.pop(0)
+                if not walk.posts:
+                    logger.warning(
+                        "x_api {}: no tweet between {} and {} (deleted, or beyond the 3,200 "
+                        "X serves); the gap is closed",
+                        what,
+                        after,
+                        before,
+                    )
         params = self._params()
         if state.since_id:
             params["since_id"] = state.since_id
@@ -483,15 +535,40 @@ class XApiCollector(Collector):
                 datetime.now(UTC) - timedelta(seconds=self.options.lookback)
             )
         timeline = self._timeline(account, user, params, auth, what)
-        if not timeline.finished and state.since_id:
+        newest_gaps = list(gaps)
+        if not timeline.finished and timeline.posts:
+            if state.since_id:
+                newest_gaps.append((state.since_id, timeline.posts[0].post_id))
+                logger.warning(
+                    "x_api {}: more than {} pages since tweet {}; the tweets before {} are "
+                    "read by the next polls",
+                    what,
+                    self.config.max_pages,
+                    state.since_id,
+                    timeline.posts[0].post_id,
+                )
+            else:
+                logger.warning(
+                    "x_api {}: more than {} pages in the first poll's look-back; its older "
+                    "tweets are not read",
+                    what,
+                    self.config.max_pages,
+                )
+        if len(newest_gaps) > MAX_GAPS:
             logger.warning(
-                "x_api {}: more than {} pages since tweet {}; older ones of them are skipped",
-                what,
-                self.config.max_pages,
-                state.since_id,
+                "x_api {}: {} unread ranges; the oldest are given up", what, len(newest_gaps)
             )
+            newest_gaps = newest_gaps[-MAX_GAPS:]
+        # Every cursor covers only what is stored up to its post: a filled tweet keeps the
+        # old gaps (a crash before the last re-reads the range), the last one carries the
+        # shrunk or closed gap; since_id moves only with the new tweets.
+        since = state.since_id or ""
+        for index, post in enumerate(filled):
+            mark = gaps if index == len(filled) - 1 else state.gaps
+            yield replace(post, cursor=_cursor_text(user[0], user[1], since, mark))
         for post in timeline.posts:
-            yield replace(post, cursor=_cursor_text(user[0], user[1], post.post_id))
+            cursor = _cursor_text(user[0], user[1], post.post_id, newest_gaps)
+            yield replace(post, cursor=cursor)
 
     def rescan(self, account: Account, since: datetime) -> Listing | None:
         username = self._username(account)

@@ -124,8 +124,9 @@ def tweet(tweet_id: int, text: str, minutes: int, **extra: Any) -> dict[str, Any
 
 
 class Timeline:
-    """``GET /2/users/:id/tweets`` as X documents it: newest first, ``since_id`` exclusive,
-    ``start_time`` inclusive, ``max_results`` per page, ``next_token`` to the next page."""
+    """``GET /2/users/:id/tweets`` as X documents it: newest first, ``since_id`` and
+    ``until_id`` exclusive, ``start_time`` inclusive, ``max_results`` per page,
+    ``next_token`` to the next page."""
 
     def __init__(self, tweets: list[dict[str, Any]], includes: dict[str, Any] | None = None):
         self.tweets = sorted(tweets, key=lambda t: int(t["id"]), reverse=True)
@@ -134,6 +135,8 @@ class Timeline:
     def __call__(self, request: Request) -> Response:
         args = request.args
         found = [t for t in self.tweets if int(t["id"]) > int(args.get("since_id", "0"))]
+        if "until_id" in args:
+            found = [t for t in found if int(t["id"]) < int(args["until_id"])]
         if "start_time" in args:
             start = datetime.fromisoformat(args["start_time"].replace("Z", "+00:00"))
             found = [t for t in found if datetime.fromisoformat(t["created_at"]) >= start]
@@ -450,15 +453,92 @@ def test_first_poll_goes_back_by_the_lookback(build: Builder, httpserver: HTTPSe
     assert [p.text for p in posts] == ["baru"]
 
 
-def test_max_pages_caps_a_poll(build: Builder, httpserver: HTTPServer, logs: list[str]) -> None:
+def ids(posts: list[Post]) -> list[int]:
+    return [int(p.post_id) for p in posts]
+
+
+def gaps_of(post: Post) -> list[list[str]]:
+    return list(json.loads(post.cursor or "{}").get("gaps", []))
+
+
+def test_max_pages_caps_a_poll_and_the_rest_is_read_later(
+    build: Builder, httpserver: HTTPServer, logs: list[str]
+) -> None:
     collector = build(max_results=5, max_pages=2)
-    serve_timeline(httpserver, Timeline(TWELVE))
+    timeline = Timeline([tweet(100 + i, f"cuitan {i}", i) for i in range(30)])
+    serve_timeline(httpserver, timeline)
+    # (tweets posted before the poll, ids yielded, gaps in the last cursor, since_id)
+    polls = [
+        ([], list(range(120, 130)), [["99", "120"]], "129"),
+        ([130, 131], [*range(110, 120), 130, 131], [["99", "110"]], "131"),
+        ([], list(range(100, 110)), [], "131"),
+        ([], [], None, None),
+    ]
+    cursor = '{"user_id": "42", "username": "Budi_ASN", "since_id": "99"}'
+    seen: list[int] = []
+    for new, expected, gaps, since_id in polls:
+        timeline.tweets = sorted(
+            [*timeline.tweets, *(tweet(i, f"baru {i}", i) for i in new)],
+            key=lambda t: -int(t["id"]),
+        )
+        posts = fetch(collector, cursor)
+        assert ids(posts) == expected
+        if posts:
+            assert gaps_of(posts[-1]) == gaps
+            assert json.loads(posts[-1].cursor or "")["since_id"] == since_id
+            cursor = posts[-1].cursor
+        seen += ids(posts)
+    assert sorted(seen) == list(range(100, 132))  # every tweet once, none skipped
+    assert any("more than 2 pages since tweet 99" in m for m in logs)
+    walks = [r.args.get("until_id") for r in requests_to(httpserver, TWEETS)]
+    assert "120" in walks and "110" in walks
 
-    posts = fetch(collector, "99")
 
-    assert [p.post_id for p in posts] == [str(100 + i) for i in range(2, 12)]
-    assert len(requests_to(httpserver, TWEETS)) == 2
-    assert any("more than 2 pages" in m for m in logs)
+def test_a_crash_while_filling_a_gap_reads_the_range_again(
+    build: Builder, httpserver: HTTPServer
+) -> None:
+    collector = build(max_results=5, max_pages=2)
+    serve_timeline(httpserver, Timeline([tweet(100 + i, f"cuitan {i}", i) for i in range(20)]))
+    cursor = '{"user_id": "42", "username": "Budi_ASN", "since_id": "119", "gaps": [["99", "110"]]}'
+
+    posts = fetch(collector, cursor)
+
+    assert ids(posts) == list(range(100, 110))
+    # only the last filled tweet closes the gap: a crash after storing an earlier one
+    # leaves a cursor that walks the whole range again
+    assert [gaps_of(p) for p in posts[:-1]] == [[["99", "110"]]] * 9
+    assert gaps_of(posts[-1]) == []
+    assert ids(fetch(collector, posts[4].cursor)) == list(range(100, 110))
+
+
+def test_an_empty_gap_is_closed_by_the_next_new_tweet(
+    build: Builder, httpserver: HTTPServer, logs: list[str]
+) -> None:
+    collector = build(max_results=5, max_pages=2)
+    serve_timeline(httpserver, Timeline([tweet(200, "baru", 1)]))
+    cursor = '{"user_id": "42", "username": "Budi_ASN", "since_id": "150", "gaps": [["50", "60"]]}'
+
+    posts = fetch(collector, cursor)
+
+    assert ids(posts) == [200]
+    assert gaps_of(posts[0]) == []
+    assert any("no tweet between 50 and 60" in m for m in logs)
+
+
+@pytest.mark.parametrize(
+    ("gaps", "read"),
+    [
+        ('[["1", "2"]]', (("1", "2"),)),
+        ('"99-120"', ()),
+        ('[["1"]]', ()),
+        ('[["a", "2"]]', ()),
+    ],
+    ids=["pair", "not-a-list", "short", "not-ids"],
+)
+def test_cursor_gaps_are_read_or_ignored(gaps: str, read: tuple[tuple[str, str], ...]) -> None:
+    cursor = f'{{"user_id": "42", "username": "b", "since_id": "7", "gaps": {gaps}}}'
+    state = read_cursor(cursor)
+    assert (state.since_id, state.gaps) == ("7", read)
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,14 @@ logging: {{level: WARNING}}
                 .select_from(CollectionRunRow)
                 .where(CollectionRunRow.status != "ok")
             )
+            poll_errors = list(
+                session.scalars(
+                    select(CollectionRunRow.error)
+                    .where(CollectionRunRow.status != "ok")
+                    .order_by(CollectionRunRow.id)
+                    .limit(5)
+                )
+            )
             failed_messages = session.scalar(
                 select(func.count()).select_from(OutboxRow).where(OutboxRow.last_error.is_not(None))
             )
@@ -201,6 +209,8 @@ logging: {{level: WARNING}}
         f"errors: {errors} (failed polls {failed_polls}, failed deliveries {failed_messages}, "
         f"ERROR log lines {errors_logged}; goal 0: {'met' if errors == 0 else 'NOT met'})"
     )
+    for error in poll_errors:
+        print(f"  failed poll: {error}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ same post (the URL in ``shared_from``) or when the word 3-shingles of their norm
 texts (links, mentions and punctuation removed, case folded) overlap by at least
 ``threshold`` of the shorter text's shingles. Very short texts (under five words) group
 only when identical. Only alerts raised within ``window`` of each other are compared.
+
+An alert's shingles are stored in ``alerts.fingerprint`` when it is grouped, so grouping a
+new alert reads the candidates' stored shingles instead of hashing their texts again (an
+alert raised before that column existed is hashed from its text).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.alerts import flagged_version
@@ -66,7 +70,12 @@ class _Candidate:
     group_id: int | None
     text: str
     shared_from: str | None
+    #: the stored shingles (None: hash the text)
+    stored: list[int] | None = None
     row: AlertRow | None = None  # the new alerts of this transaction
+
+    def fingerprint(self) -> frozenset[int]:
+        return frozenset(self.stored) if self.stored is not None else fingerprint(self.text)
 
 
 def _source(shared_from: str | None) -> str | None:
@@ -93,8 +102,16 @@ def assign_groups(
         return 0
     new_ids = {a.id for a in alerts}
     flagged_text = func.coalesce(PostObservationRow.text, PostRow.text)  # the edit's, if any
+    # the text only where no shingles are stored (alerts raised before migration 0007)
+    text_if_needed = case((AlertRow.fingerprint.is_(None), flagged_text), else_=literal(""))
     rows = session.execute(
-        select(AlertRow.id, AlertRow.group_id, flagged_text, PostRow.shared_from)
+        select(
+            AlertRow.id,
+            AlertRow.group_id,
+            text_if_needed,
+            PostRow.shared_from,
+            AlertRow.fingerprint,
+        )
         .join(PostRow, PostRow.id == AlertRow.post_id)
         .outerjoin(PostObservationRow, PostObservationRow.id == AlertRow.observation_id)
         .where(AlertRow.created_at >= now - window)
@@ -107,7 +124,7 @@ def assign_groups(
     sources: dict[str, _Candidate] = {}
 
     def remember(candidate: _Candidate) -> None:
-        prints[candidate.id] = fingerprint(candidate.text)
+        prints[candidate.id] = candidate.fingerprint()
         for shingle in prints[candidate.id]:
             index[shingle].append(candidate)
         source = _source(candidate.shared_from)
@@ -119,8 +136,10 @@ def assign_groups(
     joined = 0
     for alert in sorted(alerts, key=lambda a: a.id):
         text = flagged_version(alert).text
-        mine = _Candidate(alert.id, None, text, alert.post.shared_from, alert)
-        match = _best_match(mine, index, prints, sources, threshold)
+        shingles = fingerprint(text)
+        alert.fingerprint = sorted(shingles)
+        mine = _Candidate(alert.id, None, text, alert.post.shared_from, alert.fingerprint, alert)
+        match = _best_match(mine, shingles, index, prints, sources, threshold)
         if match is not None:
             if match.group_id is None:
                 match.group_id = match.id
@@ -139,6 +158,7 @@ def assign_groups(
 
 def _best_match(
     mine: _Candidate,
+    shingles: frozenset[int],
     index: dict[int, list[_Candidate]],
     prints: dict[int, frozenset[int]],
     sources: dict[str, _Candidate],
@@ -147,7 +167,6 @@ def _best_match(
     source = _source(mine.shared_from)
     if source is not None and source in sources:
         return sources[source]
-    shingles = fingerprint(mine.text)
     overlap: dict[int, _Candidate] = {}
     for shingle in shingles:
         for other in index.get(shingle, ()):

@@ -274,6 +274,9 @@ class AlertRow(Base):
     escalated_at: Mapped[datetime | None] = mapped_column()
     #: the first alert of a group of near-identical posts (coordinated sharing)
     group_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: the hashed word 3-shingles of the flagged text (``monitor.alerts.grouping``), stored
+    #: when the alert is grouped; NULL for alerts raised before migration 0007
+    fingerprint: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True), deferred=True)
     #: a confirmed alert's evidence is kept until an operator releases it (retention)
     released_at: Mapped[datetime | None] = mapped_column()
     released_by: Mapped[str | None] = mapped_column(String(200))

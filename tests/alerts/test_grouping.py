@@ -84,3 +84,32 @@ def test_the_same_material_from_three_accounts_is_one_group(store: Store) -> Non
         first: first, second: first, third: first, other: None,
         shared: shared, repost: shared, late: None, account_only: None,
     }  # fmt: skip
+
+
+OTHER = "Jangan lupa rapat dinas besok pagi di aula kantor kecamatan ya bapak ibu"
+
+# (what alerts.fingerprint of the first alert holds, the second alert's text, same group)
+STORED = [
+    ("as grouped", CAMPAIGN, True),
+    ("NULL (raised before migration 0007)", CAMPAIGN, True),  # hashed from the text
+    ("the shingles of OTHER", OTHER, True),  # the stored shingles are read, not the text
+    ("the shingles of OTHER", CAMPAIGN, False),
+]
+
+
+@pytest.mark.parametrize(("stored", "text", "same"), STORED)
+def test_grouping_reads_the_stored_fingerprint(
+    store: Store, stored: str, text: str, same: bool
+) -> None:
+    t = datetime(2024, 11, 20, 8, tzinfo=UTC)
+    first = make_alert(store, 1, CAMPAIGN, at=t)
+    with store.session() as session:
+        row = session.get(AlertRow, first)
+        assert row is not None
+        assert row.fingerprint == sorted(fingerprint(CAMPAIGN))
+        if stored.startswith("NULL"):
+            row.fingerprint = None
+        elif stored.endswith("OTHER"):
+            row.fingerprint = sorted(fingerprint(OTHER))
+    second = make_alert(store, 2, text, at=t + timedelta(hours=1))
+    assert (groups(store)[second] == first) is same

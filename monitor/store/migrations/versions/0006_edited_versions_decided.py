@@ -15,7 +15,7 @@ copies ``alerts`` on SQLite (like the downgrades of 0004 and 0005): run it with 
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-24
+Create Date: 2026-11-22
 """
 
 from __future__ import annotations

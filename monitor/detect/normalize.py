@@ -219,9 +219,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=4096)
 def normalize_word(word: str) -> tuple[str, ...]:
-    """One word token -> one or more normalised words (cached)."""
+    """One word token -> one or more normalised words. ``normalize`` caches whole tokens in
+    ``_ENTRIES``; this small cache serves reduplicated bases and rule compilation."""
     folded = _fold(word)
     if folded.isdigit():
         return (folded.lstrip("0") or "0",) if len(folded) <= 3 else (folded,)
@@ -274,8 +275,11 @@ def emoji_symbol(text: str) -> str:
 #: One raw token -> its normalised words, their kinds, and what is special about it: the
 #: emoji symbols of an emoji run, or a hashtag (see ``_HASHTAG``).
 _Entry = tuple[tuple[str, ...], tuple[Kind, ...], tuple[str, ...]]
+#: Bounded: every post brings tokens never seen before (numbers, links, names, typos), so
+#: the cache is cleared when full. About 360 bytes a token: 100,000 is some 35 MiB at most
+#: in the service (500,000 grew a long-running service by ~1 MiB a minute, issue #7's soak).
 _ENTRIES: dict[str, _Entry] = {}
-_ENTRIES_MAX = 500_000
+_ENTRIES_MAX = 100_000
 _HASHTAG = ("#",)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.detect import normalize as normalize_module
 from monitor.detect.normalize import Kind, normalize, normalize_term, normalize_word
 
 
@@ -282,3 +283,15 @@ def test_token_index_and_token_span() -> None:
     assert [norm.token_index(i) for i in (0, 3, 4, 11, 17)] == [0, 0, 1, 2, 3]
     assert norm.token_span(1, 3) == (5, 18)
     assert norm.original[5:18] == "coblos no. 02"
+
+
+def test_the_token_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every post brings new tokens (numbers, links, typos): the caches must not grow with
+    the number of posts a long-running service has seen."""
+    monkeypatch.setattr(normalize_module, "_ENTRIES_MAX", 100)
+    for i in range(1000):
+        normalize(f"rapat {i} kantor{i} #agenda{i}")
+    assert len(normalize_module._ENTRIES) <= 101
+    assert (normalize_word.cache_info().maxsize or 0) <= 10_000
+    # and the words still come out right after the cache was cleared
+    assert normalize("Ayooo coblos no.2").words == ["ayo", "coblos", "nomor", "2"]

@@ -208,19 +208,8 @@ def flagged_version(alert: AlertRow) -> FlaggedVersion:
     observation = alert.observation
     if observation is None:
         row, post = alert.decision, alert.post
-        decision = VersionDecision(
-            decided_at=row.decided_at,
-            flagged=row.flagged,
-            category=row.category,
-            severity=row.severity,
-            score=row.score,
-            matches=list(row.matches or []),
-            scores=dict(row.scores or {}),
-            versions=dict(row.versions or {}),
-            stage=row.stage,
-            route=row.route,
-            notes=list(row.notes or []),
-        )
+        stored = {name: getattr(row, name) for name in VersionDecision.__dataclass_fields__}
+        decision = _version_decision(stored, row.decided_at)
         return FlaggedVersion(post.text, post.payload, post.payload_sha256, decision)
     return FlaggedVersion(
         text=observation.text or "",
